@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up .venv, then run every check CI runs: notebooks and package in sync, nbdev_test, pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+export PATH="$PWD/.venv/bin:$PATH" MPLBACKEND=Agg
+snapshot() { git status --porcelain --untracked-files=all; git diff; }
+before=$(snapshot)
+nbdev_export
+nbdev_clean
+if [ "$(snapshot)" != "$before" ]; then
+  echo "FAIL: nbdev_export / nbdev_clean changed files; run both and commit the result:"; git status --short; exit 1
+fi
+echo "nbdev_export and nbdev_clean change nothing."
+nbdev_test --n_workers 2 --timing
+python -m pytest -q tests
