@@ -1,1 +1,7 @@
 __version__ = "0.1.0"
+
+from .layer import SeLoRALinear
+from .fisher import FisherProbe, fi_ratio
+from .grow import SeLoRAGrower
+from .inject import add_selora, rank_map, selora_layers, count_parameters
+from .io import save_selora, load_selora, export_lora
