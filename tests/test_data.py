@@ -1,0 +1,90 @@
+"""Data checks that do not fit a notebook well: many DICOM files, DataLoader worker processes, a fresh interpreter."""
+import subprocess, sys, warnings
+import numpy as np
+import pytest
+import torch
+
+pydicom = pytest.importorskip("pydicom")
+from selora.data import (DataError, collate, iu_xray, load_dataset, package_file, read_dicom, _openi_xml)
+
+
+def _small_dicom(src, dst, view, patient, photometric="MONOCHROME1", value=1000):
+    "A 32×40 copy of the real RG1_UNCI.dcm header with new pixels and a chosen ViewPosition"
+    ds = pydicom.dcmread(src)
+    a = (np.arange(32 * 40, dtype=np.uint16).reshape(32, 40) * 7 + value).astype(np.uint16)
+    ds.Rows, ds.Columns, ds.PixelData = 32, 40, a.tobytes()
+    ds.ViewPosition, ds.PatientID, ds.PhotometricInterpretation = view, patient, photometric
+    ds.save_as(dst)
+    return a
+
+
+@pytest.fixture
+def openi_dicom(tmp_path):
+    "An OpenI layout with DICOM images (NLMCXR_dcm naming): the frontal filter must read ViewPosition headers"
+    rg1 = package_file("data_store", "data", "RG1_UNCI.dcm")
+    (tmp_path / "xml").mkdir(); (tmp_path / "dcm").mkdir()
+    for i in range(1, 41):
+        ids = [f"CXR{i}_IM-{i:04d}-1001", f"CXR{i}_IM-{i:04d}-2001"]
+        (tmp_path / "xml" / f"{i}.xml").write_text(_openi_xml(f"CXR{i}", f"Report {i}. XXXX normal.", "", ids))
+        # study 7 has no frontal image; study 8 has an empty ViewPosition on its first image
+        views = ("LL" if i == 7 else "" if i == 8 else "PA", "LATERAL")
+        for im, v in zip(ids, views):
+            _small_dicom(rg1, tmp_path / "dcm" / f"{im[3:]}.dcm", v, str(i))
+    return tmp_path
+
+
+def test_openi_dicom_views_from_headers(openi_dicom, tmp_path):
+    ds = iu_xray(openi_dicom, "train", size=32, split_file=tmp_path / "s.json")
+    c = dict(ds.counts)
+    assert ds.info["views"].startswith("DICOM headers")
+    assert c["reports parsed"] == 40
+    assert c["reports with a frontal image (unknown view: drop)"] == 38   # 7 (lateral only) and 8 (unknown) dropped
+    keep = iu_xray(openi_dicom, "train", size=32, unknown_view="keep", split_file=tmp_path / "k.json")
+    assert dict(keep.counts)["reports with a frontal image (unknown view: keep)"] == 39
+    x = ds[0]
+    assert x["pixel_values"].shape == (3, 32, 32) and "XXXX" not in x["prompt"]
+    studies = [{it["study"] for it in iu_xray(openi_dicom, s, size=32, split_file=tmp_path / "s.json").items}
+               for s in ("train", "val", "test")]
+    assert sum(map(len, studies)) == 38 and not (studies[0] & studies[1]) and not (studies[0] & studies[2])
+
+
+def test_dicom_monochrome_and_window(tmp_path):
+    rg1 = package_file("data_store", "data", "RG1_UNCI.dcm")
+    a = _small_dicom(rg1, tmp_path / "m1.dcm", "PA", "1", "MONOCHROME1")
+    _small_dicom(rg1, tmp_path / "m2.dcm", "PA", "1", "MONOCHROME2")
+    m1, m2 = read_dicom(tmp_path / "m1.dcm"), read_dicom(tmp_path / "m2.dcm")
+    np.testing.assert_allclose(m1, 1 - m2, atol=1e-6)                  # MONOCHROME1 is the inverse
+    expect = np.clip((a - 14999.5) / 29999 + 0.5, 0, 1)                 # RG1's window 15000/30000
+    np.testing.assert_allclose(m2, expect, atol=1e-5)
+
+
+def test_unreadable_dicom_in_dataset(openi_dicom, tmp_path):
+    ds = iu_xray(openi_dicom, "train", size=32, split_file=tmp_path / "s.json")
+    victim = ds.items[0]["path"]
+    victim.write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00" * 10)       # header ok at build time, pixels unreadable
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        x = ds[0]
+    assert x["id"] != ds.items[0]["id"] and ds.items[0]["id"] in ds.skipped
+    assert any(victim.name in str(m.message) for m in w)
+    ds.strict = True                                                    # strict=True raises, naming the file
+    with pytest.raises(DataError, match=victim.name):
+        ds[0]
+
+
+def test_dataloader_workers_phantom():
+    ds = load_dataset("phantom_iu", split="val", size=64)
+    dl = torch.utils.data.DataLoader(ds, batch_size=8, num_workers=2, collate_fn=collate)
+    b = next(iter(dl))
+    assert b["pixel_values"].shape == (8, 3, 64, 64) and len(b["labels"]) == 8 and len(b["prompt"]) == 8
+    # same items in a worker process as in this one: rendering depends only on seed and image id
+    assert torch.equal(b["pixel_values"][3], ds[3]["pixel_values"])
+
+
+def test_no_circular_import():
+    "Importing phantom first (it imports data) and data first must both work in a fresh interpreter"
+    for first in ("selora.phantom", "selora.data"):
+        code = f"import {first}; from selora.data import load_dataset; print(len(load_dataset('phantom_iu', split='test', size=32)))"
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert int(r.stdout.strip().splitlines()[-1]) > 0
