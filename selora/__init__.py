@@ -5,3 +5,4 @@ from .fisher import FisherProbe, fi_ratio
 from .grow import SeLoRAGrower
 from .inject import add_selora, rank_map, selora_layers, count_parameters
 from .io import save_selora, load_selora, export_lora
+from .data import load_dataset, collate

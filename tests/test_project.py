@@ -1,0 +1,54 @@
+"""Project wiring that a notebook cannot hold: nbdev settings, README <-> CI, the docs config."""
+import json, subprocess, sys, configparser, shutil
+from pathlib import Path
+import nbformat, pytest
+from nbdev.clean import clean_nb
+from conftest import ROOT
+
+def _param_nb():
+    nb = nbformat.v4.new_notebook()
+    c = nbformat.v4.new_code_cell("method: str = 'selora'  # adapter", metadata={"tags": ["parameters"], "scrolled": True})
+    nb.cells = [c]
+    return nb
+
+def test_settings_keep_papermill_tag():
+    cfg = configparser.ConfigParser(); cfg.read(ROOT/"settings.ini")
+    assert "tags" in cfg["DEFAULT"]["allowed_cell_metadata_keys"].split()
+
+def test_nbdev_clean_keeps_parameters_tag(tmp_path):
+    "Run the real nbdev_clean (reading this project's settings.ini) on a notebook with papermill's tag"
+    (tmp_path/"nbs").mkdir()
+    shutil.copy(ROOT/"settings.ini", tmp_path/"settings.ini")
+    nbformat.write(_param_nb(), tmp_path/"nbs"/"p.ipynb")
+    subprocess.run([Path(sys.executable).parent/"nbdev_clean", "--fname", "nbs/p.ipynb"], cwd=tmp_path, check=True)
+    cell = nbformat.read(tmp_path/"nbs"/"p.ipynb", as_version=4).cells[0]
+    assert cell.metadata.get("tags") == ["parameters"]
+    assert "scrolled" not in cell.metadata          # other metadata is still cleaned
+
+def test_without_the_setting_the_tag_is_lost():
+    "The check above can fail: nbdev's default would strip the tag"
+    nb = json.loads(nbformat.writes(_param_nb()))
+    clean_nb(nb, allowed_cell_metadata_keys=[])
+    assert "tags" not in nb["cells"][0]["metadata"]
+
+def test_readme_is_generated_from_index():
+    r = subprocess.run([sys.executable, str(ROOT/"tools"/"readme.py"), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+def test_ci_runs_the_readme_test_command():
+    lines = [l.strip() for l in (ROOT/".ci"/"run").read_text().splitlines()]
+    cmds = [l for l in lines if l and not l.startswith(("#", "set ")) and l != "#!/usr/bin/env bash"]
+    readme = (ROOT/"README.md").read_text()
+    assert cmds == ["bash tools/test.sh"]
+    assert "bash tools/test.sh" in readme and "bash tools/demo.sh" in readme
+
+def test_quarto_config_is_where_nbdev_reads_it():
+    top = ROOT/"_quarto.yml"
+    assert top.is_symlink() and top.resolve() == (ROOT/"nbs"/"_quarto.yml").resolve()
+    side = (ROOT/"nbs"/"sidebar.yml").read_text()
+    listed = [l.strip()[2:] for l in side.splitlines() if l.strip().startswith("- ") and l.strip().endswith(".ipynb")]
+    assert listed, "sidebar lists no notebooks"
+    missing = [n for n in listed if not (ROOT/"nbs"/n).exists()]
+    assert not missing, f"sidebar.yml lists notebooks that do not exist: {missing}"
+    nbs = {p.name for p in (ROOT/"nbs").glob("[0-9]*.ipynb")} | {"index.ipynb"}
+    assert nbs <= set(listed), f"notebooks missing from sidebar.yml: {sorted(nbs - set(listed))}"
