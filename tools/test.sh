@@ -12,5 +12,6 @@ if [ "$(snapshot)" != "$before" ]; then
   echo "FAIL: nbdev_export / nbdev_clean changed files; run both and commit the result:"; git status --short; exit 1
 fi
 echo "nbdev_export and nbdev_clean change nothing."
-nbdev_test --n_workers 2 --timing
+# two notebooks at a time, one torch thread each: no oversubscription of the 2 cores
+OMP_NUM_THREADS=1 nbdev_test --n_workers 2 --timing
 python -m pytest -q tests
