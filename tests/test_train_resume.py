@@ -1,0 +1,69 @@
+"""Kill a training process with SIGKILL at a random moment, resume it, and compare with an uninterrupted run."""
+import csv, json, os, random, signal, subprocess, sys, time
+from pathlib import Path
+import numpy as np, pytest, torch
+from PIL import Image
+from safetensors import safe_open
+
+def make_folder(root:Path, n_train=24, n_val=8):
+    "A captioned image folder (imagefolder metadata.jsonl with a split column) of simple shapes"
+    root.mkdir(parents=True, exist_ok=True)
+    rng, rows = np.random.default_rng(0), []
+    for i in range(n_train + n_val):
+        a = np.zeros((32, 32), np.uint8); x, y = rng.integers(4, 20, 2); a[y:y + 10, x:x + 10] = 255
+        Image.fromarray(a).save(root/f"{i}.png")
+        rows.append({"file_name": f"{i}.png", "text": f"a square at {x} {y}", "split": "train" if i < n_train else "val"})
+    (root/"metadata.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    return root
+
+def cmd(data, out, **over):
+    args = dict(base_model="tiny", dataset="folder", data_dir=str(data), resolution=32, batch_size=4, epochs=4,
+                interval=2, threshold=1.0, checkpoint_every=1, lr=1e-3, out_dir=str(out)) | over
+    return [str(Path(sys.executable).parent/"selora-train")] + [x for k, v in args.items() for x in (f"--{k}", str(v))]
+
+def env(): return os.environ | {"SELORA_CACHE": os.environ.get("SELORA_CACHE", "/tmp/selora-test-cache"), "OMP_NUM_THREADS": "1"}
+
+def adapter_tensors(p):
+    with safe_open(str(p), "pt") as f: return {k: f.get_tensor(k) for k in f.keys()}
+
+def logged_steps(out):
+    rows = list(csv.reader((out/"log.csv").open()))[1:]
+    return [int(r[0]) for r in rows if r]
+
+def test_sigkill_and_resume(tmp_path):
+    data = make_folder(tmp_path/"data")
+    full = subprocess.run(cmd(data, tmp_path/"full"), env=env(), capture_output=True, text=True, timeout=900)
+    assert full.returncode == 0, full.stderr[-3000:]
+
+    out = tmp_path/"killed"
+    p = subprocess.Popen(cmd(data, out), env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while not (out/"checkpoints"/"latest").exists():           # wait for a first checkpoint, then kill at a random moment
+        assert p.poll() is None, p.stderr.read()[-3000:]
+        assert time.time() - t0 < 600; time.sleep(0.05)
+    time.sleep(random.Random().uniform(0, 2.0))
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert not (out/"metrics.json").exists(), "the run finished before the kill: the test did not test a resume"
+
+    # the last checkpoint loads, and at most one checkpoint interval was lost
+    latest = out/"checkpoints"/(out/"checkpoints"/"latest").read_text().strip()
+    ck_step = json.loads((latest/"train_state.json").read_text())["step"]
+    assert max(logged_steps(out)) - ck_step <= 1
+
+    res = subprocess.run(cmd(data, out), env=env(), capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+
+    assert json.loads((out/"ranks.json").read_text()) == json.loads((tmp_path/"full"/"ranks.json").read_text())
+    a, b = adapter_tensors(tmp_path/"full"/"last_adapter.safetensors"), adapter_tensors(out/"last_adapter.safetensors")
+    assert a.keys() == b.keys()
+    assert max((a[k] - b[k]).abs().max().item() for k in a) <= 1e-6
+    assert logged_steps(out) == logged_steps(tmp_path/"full")          # no step lost or logged twice
+    m_full, m_res = (json.loads((d/"metrics.json").read_text()) for d in (tmp_path/"full", out))
+    assert m_full["val_losses"] == m_res["val_losses"] and m_full["total_rank"] == m_res["total_rank"]
+
+def test_cli_rejects_bad_config(tmp_path):
+    r = subprocess.run(cmd(tmp_path, tmp_path/"o", batch_size="eight"), env=env(), capture_output=True, text=True)
+    assert r.returncode == 2 and "batch_size" in r.stderr
+    bad = tmp_path/"bad.json"; bad.write_text(json.dumps({"learning_rate": 1e-4}))
+    r = subprocess.run([str(Path(sys.executable).parent/"selora-train"), "--config", str(bad)], env=env(), capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown config key 'learning_rate'" in r.stderr
