@@ -172,7 +172,7 @@ def _collate(ds, idx, tokenizer):
                     max_length=tokenizer.model_max_length, return_tensors="pt").input_ids
     return torch.stack([it["pixel_values"] for it in items]), ids
 
-# %% ../nbs/12_train.ipynb #f719ed3a
+# %% ../nbs/12_train.ipynb #aa5e074f
 def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->dict:
     "Fine-tune a pipeline with an adapter on a dataset; write checkpoints, adapters, export, logs and metrics to cfg.out_dir"
     from tqdm.auto import tqdm
@@ -245,6 +245,7 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                     state["best_val"], state["best_step"] = v, step; adapter.save(out/"best_adapter.safetensors")
                 state["epoch"], state["batch"] = epoch + 1, 0
                 log_f.flush(); save_checkpoint(ckpt_dir, step, adapter, opt, state, gen, cfg.keep_checkpoints)
+        log_f.flush(); save_checkpoint(ckpt_dir, step, adapter, opt, state, gen, cfg.keep_checkpoints)   # the end: a longer run can carry on
     finally:
         bar.close(); log_f.close()
         if tb is not None: tb.close()
