@@ -55,7 +55,7 @@ def fi_scores(
     fi_orig = sq(gA) + sq(gB)
     return fi_orig, fi_orig + sq(gb)   # the K row adds 0: its gradient is zero (derivation above)
 
-# %% ../nbs/01_fisher.ipynb #08adb6e8
+# %% ../nbs/01_fisher.ipynb #41cd9a68
 class FisherProbe:
     "Context manager around one forward+backward that measures every layer's FI-Scores (Eq. 3–4) from that pass"
     def __init__(self,
@@ -63,12 +63,14 @@ class FisherProbe:
                  fisher:str="per_sample",        # "per_sample" (Eq. 3) or "batch" (the released code's squared batch gradient)
                  reduction:str="mean",           # How the loss reduces over the batch: "mean" or "sum"
                  generator:torch.Generator|None=None, # RNG for the candidates K (CPU); None uses torch's global RNG
+                 all_reduce=None,                # Under torch.distributed: f(tensor) averaging it in place over processes
                 ):
         if fisher not in ("per_sample", "batch"): raise ValueError(f"fisher must be 'per_sample' or 'batch', got fisher={fisher!r}")
         if reduction not in ("mean", "sum"): raise ValueError(f"reduction must be 'mean' or 'sum', got reduction={reduction!r}")
         for n, l in layers.items():
             if not isinstance(l, SeLoRALinear): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear")
         self.layers, self.fisher, self.reduction, self.generator = dict(layers), fisher, reduction, generator
+        self.all_reduce = all_reduce
         self.scores, self._acc, self._handles = {}, {}, []
 
     def __enter__(self):
@@ -97,12 +99,32 @@ class FisherProbe:
         for h in self._handles: h.remove()
         self._handles = []
         if exc_type is not None: return False
-        names = [n for n in self.layers if n in self._acc]   # model order, not backward order
-        if names:  # one device sync for all layers
-            vals = torch.stack([torch.stack(fi_scores(*self._acc[n], fisher=self.fisher)) for n in names]).cpu().tolist()
-            self.scores = {n: (o, e) for n, (o, e) in zip(names, vals)}
+        if self.all_reduce is not None: self.scores = self._reduced_scores()
+        else:
+            names = [n for n in self.layers if n in self._acc]   # model order, not backward order
+            if names:  # one device sync for all layers
+                vals = torch.stack([torch.stack(fi_scores(*self._acc[n], fisher=self.fisher)) for n in names]).cpu().tolist()
+                self.scores = {n: (o, e) for n, (o, e) in zip(names, vals)}
         self._acc = {}
         return False
+
+    def _reduced_scores(self)->dict:
+        "Scores over the global batch of all processes (each holding an equal share of it)"
+        dev = next(iter(self.layers.values())).lora_A.weight.device
+        if self.fisher == "per_sample":   # the mean of per-sample squares is the mean of the processes' means
+            local = torch.stack([torch.stack(fi_scores(*self._acc[n])) if n in self._acc else torch.zeros(2, device=dev)
+                                 for n in self.layers])
+            self.all_reduce(local)
+            return {n: tuple(v) for n, v in zip(self.layers, local.cpu().tolist())}
+        # "batch": square the global mean gradient, so average the mean gradients first
+        means = [[G.mean(0) for G in self._acc[n]] for n in self.layers]
+        flat = torch.cat([g.flatten() for m in means for g in m]); self.all_reduce(flat)
+        out, i = {}, 0
+        for n, m in zip(self.layers, means):
+            k = [flat[i:(i := i + g.numel())].reshape(g.shape) for g in m]
+            fi_orig = k[0].pow(2).sum() + k[1].pow(2).sum()
+            out[n] = (fi_orig.item(), (fi_orig + k[2].pow(2).sum()).item())
+        return out
 
     @property
     def ratios(self)->dict[str, float]:

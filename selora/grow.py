@@ -36,7 +36,7 @@ def replace_parameter(optimizer, old:nn.Parameter, new:nn.Parameter, dim:int):
         return torch.cat([v, v.new_zeros(shape)], dim)
     opt.state[new] = {k: pad(v) for k, v in state.items()}
 
-# %% ../nbs/02_grow.ipynb #642b2fba
+# %% ../nbs/02_grow.ipynb #cd9811ea
 class SeLoRAGrower:
     "Algorithm 1: probe every `interval` steps and grow each layer whose FI-Ratio ≥ `threshold`"
     def __init__(self,
@@ -70,12 +70,13 @@ class SeLoRAGrower:
         self.history: list[tuple[int, str, int, float]] = []
         self.last_ratios: dict[str, float] = {}
         self._probe, self._probe_step = None, None
+        self.all_reduce = None      # set by a distributed training loop: averages the Fisher scores over processes
         FisherProbe(self.layers, fisher, reduction)   # validates fisher / reduction now
 
     def probe(self, step:int):
         "A `FisherProbe` for this step's forward+backward if step % interval == 0, else a no-op context"
         if step % self.interval: return nullcontext()
-        self._probe, self._probe_step = FisherProbe(self.layers, self.fisher, self.reduction, self.generator), step
+        self._probe, self._probe_step = FisherProbe(self.layers, self.fisher, self.reduction, self.generator, self.all_reduce), step
         return self._probe
 
     def grow(self, step:int)->list[str]:

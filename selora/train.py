@@ -137,18 +137,21 @@ def load_checkpoint(ckpt:Path, adapter, build_optimizer)->tuple:
     with safe_open(str(ckpt/"rng.safetensors"), "pt") as f: g.set_state(f.get_tensor("generator"))
     return opt, json.loads((ckpt/"train_state.json").read_text()), g
 
-# %% ../nbs/12_train.ipynb #790e7139
-def diffusion_loss(pipe, pixel_values, input_ids, generator:torch.Generator)->torch.Tensor:
-    "The latent-diffusion training loss of one batch"
+# %% ../nbs/12_train.ipynb #d144544a
+def diffusion_loss(pipe, pixel_values, input_ids, generator:torch.Generator, shard:tuple[int, int]=(0, 1))->torch.Tensor:
+    "The latent-diffusion training loss of one batch (or of this process's `shard` = (rank, world) of it)"
     vae, unet, te, sched = pipe.vae, pipe.unet, pipe.text_encoder, pipe.scheduler
     dev = unet.device
+    rank, world = shard
+    def draw(shape, f=torch.randn, **kw):   # draw for the whole batch, keep this process's rows: as one process would
+        return f(*kw.pop("args", ()), (shape[0] * world,) + tuple(shape[1:]), generator=generator, **kw)[rank::world]
     with torch.no_grad():
         dist = vae.encode(pixel_values.to(dev, vae.dtype)).latent_dist
         # sample the latent, the noise and a timestep per sample
-        eps_lat = torch.randn(dist.mean.shape, generator=generator).to(dev, dist.mean.dtype)
+        eps_lat = draw(dist.mean.shape).to(dev, dist.mean.dtype)
         latents = (dist.mean + dist.std * eps_lat) * vae.config.scaling_factor
-    noise = torch.randn(latents.shape, generator=generator).to(dev, latents.dtype)
-    t = torch.randint(0, sched.config.num_train_timesteps, (latents.shape[0],), generator=generator).to(dev)
+    noise = draw(latents.shape).to(dev, latents.dtype)
+    t = draw((latents.shape[0],), torch.randint, args=(0, sched.config.num_train_timesteps)).to(dev)
     # add noise to the latents (forward diffusion) with the pipeline's scheduler
     noisy = sched.add_noise(latents, noise, t)
     # predict the noise residual, conditioned on the report text
@@ -172,7 +175,7 @@ def _collate(ds, idx, tokenizer):
                     max_length=tokenizer.model_max_length, return_tensors="pt").input_ids
     return torch.stack([it["pixel_values"] for it in items]), ids
 
-# %% ../nbs/12_train.ipynb #aa5e074f
+# %% ../nbs/12_train.ipynb #b895c174
 def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->dict:
     "Fine-tune a pipeline with an adapter on a dataset; write checkpoints, adapters, export, logs and metrics to cfg.out_dir"
     from tqdm.auto import tqdm
@@ -181,11 +184,16 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     from selora.data import load_dataset
     cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
     out = Path(cfg.out_dir); ckpt_dir = out/"checkpoints"
+    acc = Accelerator(mixed_precision=cfg.mixed_precision, cpu=not torch.cuda.is_available())
+    world, rank, main = acc.num_processes, acc.process_index, acc.is_main_process
+    if cfg.batch_size % world: raise TrainingError(f"batch_size={cfg.batch_size} (the global batch) must be divisible by the {world} processes")
+    def avg_(t):   # average over processes, in place
+        torch.distributed.all_reduce(t); return t.div_(world)
     if (out/"metrics.json").exists() and not cfg.overwrite:
         raise TrainingError(f"{out} already holds a finished run (metrics.json); pass overwrite=True to start over or choose another out_dir")
-    if cfg.overwrite and out.exists(): shutil.rmtree(out)
+    if main and cfg.overwrite and out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    acc = Accelerator(mixed_precision=cfg.mixed_precision, cpu=not torch.cuda.is_available())
+    acc.wait_for_everyone()
     torch.manual_seed(cfg.seed)
     pipe = load_pipeline(cfg.base_model, cfg.seed)
     pipe.to(acc.device)
@@ -208,25 +216,32 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
         step = state["step"]
     else:
         opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
-        (out/"config.json").write_text(json.dumps(asdict(cfg), indent=1))
+        if main: (out/"config.json").write_text(json.dumps(asdict(cfg), indent=1))
     adapter.bind_optimizer(opt)
-    _trim_log(out/"log.csv", step)        # rows after the checkpoint are redone, not duplicated
-    log_f = open(out/"log.csv", "a", newline=""); log = csv.writer(log_f)
+    if world > 1 and getattr(adapter, "grower", None) is not None: adapter.grower.all_reduce = avg_   # same growth everywhere
+    if main: _trim_log(out/"log.csv", step)        # rows after the checkpoint are redone, not duplicated
+    log_f = open(out/"log.csv" if main else os.devnull, "a", newline=""); log = csv.writer(log_f)
     if step == 0: log.writerow(["step", "epoch", "loss", "lr", "total_rank", "trainable", "events"])
-    tb = _tensorboard(out/"tensorboard")
-    t0, bar = time.time(), tqdm(total=total, initial=step, desc=f"train {cfg.method}", disable=not progress)
+    tb = _tensorboard(out/"tensorboard") if main else None
+    save = (lambda *a: save_checkpoint(ckpt_dir, *a, keep=cfg.keep_checkpoints)) if main else (lambda *a: None)
+    t0, bar = time.time(), tqdm(total=total, initial=step, desc=f"train {cfg.method}", disable=not (progress and main))
     try:
         while step < total:
             epoch, batches = state["epoch"], _batches(len(train_ds), cfg.batch_size, cfg.seed, state["epoch"])
             for b in range(state["batch"], len(batches)):
                 if step >= total: break
-                px, ids = _collate(train_ds, batches[b], pipe.tokenizer)
+                px, ids = _collate(train_ds, batches[b][rank::world], pipe.tokenizer)     # this process's share
                 with adapter.step_context(step), acc.autocast():
-                    loss = diffusion_loss(pipe, px, ids, gen)
-                    if not torch.isfinite(loss):
-                        raise TrainingError(f"the loss is {loss.item()} at step {step} (epoch {epoch}); the last good checkpoint "
+                    loss = diffusion_loss(pipe, px, ids, gen, (rank, world))
+                    loss_all = avg_(loss.detach().clone()) if world > 1 else loss.detach()
+                    if not torch.isfinite(loss_all):
+                        raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {epoch}); the last good checkpoint "
                                             f"is {latest_checkpoint(ckpt_dir)}: lower lr or use mixed_precision='no'")
                     adapter.before_backward(loss, step).backward()
+                if world > 1:        # the adapters are small: average their gradients ourselves (no DDP, which cannot follow growth)
+                    for p in adapter.trainable_parameters():
+                        if p.grad is not None: avg_(p.grad)
+                loss = loss_all
                 opt.step(); events = adapter.after_step(step); opt.zero_grad(set_to_none=True)
                 step += 1; state["batch"] = b + 1
                 ranks = adapter.rank_map()
@@ -237,24 +252,34 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                     for k, v in (("loss", loss.item()), ("lr", cfg.lr), ("total_rank", sum(ranks.values())), ("trainable", adapter.num_trainable())):
                         tb.add_scalar(k, v, step)
                 if step % cfg.checkpoint_every == 0:
-                    log_f.flush(); save_checkpoint(ckpt_dir, step, adapter, opt, state, gen, cfg.keep_checkpoints)
+                    log_f.flush(); save(step, adapter, opt, state, gen)
             if state["batch"] >= len(batches):      # epoch done: validate, keep the best, checkpoint
                 v = validate(pipe, val_ds, cfg)
                 state["val_losses"].append([step, v])
                 if state["best_val"] is None or v < state["best_val"]:
-                    state["best_val"], state["best_step"] = v, step; adapter.save(out/"best_adapter.safetensors")
+                    state["best_val"], state["best_step"] = v, step
+                    if main: adapter.save(out/"best_adapter.safetensors")
                 state["epoch"], state["batch"] = epoch + 1, 0
-                log_f.flush(); save_checkpoint(ckpt_dir, step, adapter, opt, state, gen, cfg.keep_checkpoints)
-        log_f.flush(); save_checkpoint(ckpt_dir, step, adapter, opt, state, gen, cfg.keep_checkpoints)   # the end: a longer run can carry on
+                log_f.flush(); save(step, adapter, opt, state, gen)
+        log_f.flush(); save(step, adapter, opt, state, gen)   # the end: a longer run can carry on
     finally:
         bar.close(); log_f.close()
         if tb is not None: tb.close()
-    adapter.save(out/"last_adapter.safetensors")
-    adapter.export(out/"lora_diffusers.safetensors")
-    (out/"ranks.json").write_text(json.dumps(dict(ranks=adapter.rank_map(), history=adapter.state_dict()["meta"].get("history", [])), indent=1))
     metrics = dict(steps=step, seconds=time.time() - t0, best_val=state["best_val"], best_step=state["best_step"],
-                   val_losses=state["val_losses"], total_rank=sum(adapter.rank_map().values()), parameters=adapter.parameter_counts())
-    (out/"metrics.json").write_text(json.dumps(metrics, indent=1))
+                   val_losses=state["val_losses"], total_rank=sum(adapter.rank_map().values()), parameters=adapter.parameter_counts(),
+                   processes=world)
+    if world > 1:   # a guard, not a hope: every process must hold the same adapter
+        flat = torch.cat([p.detach().flatten() for p in adapter.trainable_parameters()])
+        ref = flat.clone(); torch.distributed.broadcast(ref, 0)
+        diff = torch.tensor((flat - ref).abs().max().item()); torch.distributed.all_reduce(diff, op=torch.distributed.ReduceOp.MAX)
+        metrics["max_param_diff_across_processes"] = diff.item()
+        if diff.item() > 0: raise TrainingError(f"the processes' adapters differ by {diff.item()} after training")
+    if main:
+        adapter.save(out/"last_adapter.safetensors")
+        adapter.export(out/"lora_diffusers.safetensors")
+        (out/"ranks.json").write_text(json.dumps(dict(ranks=adapter.rank_map(), history=adapter.state_dict()["meta"].get("history", [])), indent=1))
+        (out/"metrics.json").write_text(json.dumps(metrics, indent=1))
+    acc.wait_for_everyone()
     return metrics
 
 def _trim_log(path:Path, step:int):
