@@ -14,7 +14,7 @@ from safetensors.torch import save_file
 
 # %% auto #0
 __all__ = ['TrainConfig', 'tiny_pipeline', 'load_pipeline', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
-           'diffusion_loss', 'TrainingError', 'train', 'validate', 'main']
+           'diffusion_loss', 'TrainingError', 'train', 'plot_training', 'validate', 'main']
 
 # %% ../nbs/12_train.ipynb #cc3e0344
 @dataclass
@@ -175,7 +175,7 @@ def _collate(ds, idx, tokenizer):
                     max_length=tokenizer.model_max_length, return_tensors="pt").input_ids
     return torch.stack([it["pixel_values"] for it in items]), ids
 
-# %% ../nbs/12_train.ipynb #b895c174
+# %% ../nbs/12_train.ipynb #b8eb4d57
 def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->dict:
     "Fine-tune a pipeline with an adapter on a dataset; write checkpoints, adapters, export, logs and metrics to cfg.out_dir"
     from tqdm.auto import tqdm
@@ -267,7 +267,7 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
         if tb is not None: tb.close()
     metrics = dict(steps=step, seconds=time.time() - t0, best_val=state["best_val"], best_step=state["best_step"],
                    val_losses=state["val_losses"], total_rank=sum(adapter.rank_map().values()), parameters=adapter.parameter_counts(),
-                   processes=world)
+                   processes=world, peak_memory_mb=_peak_memory_mb(acc.device))
     if world > 1:   # a guard, not a hope: every process must hold the same adapter
         flat = torch.cat([p.detach().flatten() for p in adapter.trainable_parameters()])
         ref = flat.clone(); torch.distributed.broadcast(ref, 0)
@@ -279,8 +279,30 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
         adapter.export(out/"lora_diffusers.safetensors")
         (out/"ranks.json").write_text(json.dumps(dict(ranks=adapter.rank_map(), history=adapter.state_dict()["meta"].get("history", [])), indent=1))
         (out/"metrics.json").write_text(json.dumps(metrics, indent=1))
+        plot_training(out)
     acc.wait_for_everyone()
     return metrics
+
+def _peak_memory_mb(device)->dict:
+    "Peak memory: the process's maximum resident set, and CUDA's peak allocation on a GPU"
+    import resource
+    out = {"max_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if getattr(device, "type", "cpu") == "cuda": out["cuda_max_allocated"] = torch.cuda.max_memory_allocated(device) / 2**20
+    return out
+
+def plot_training(out:Path):
+    "training_curves.png from log.csv and metrics.json: loss (train and validation) and total rank against step"
+    import matplotlib; matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    rows = [r for r in csv.DictReader((out/"log.csv").open())]
+    steps = [int(r["step"]) for r in rows]
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3))
+    ax[0].plot(steps, [float(r["loss"]) for r in rows], lw=0.6, label="train")
+    val = json.loads((out/"metrics.json").read_text())["val_losses"]
+    if val: ax[0].plot(*zip(*val), "o-", label="validation")
+    ax[0].set(xlabel="step", ylabel="loss", title="loss"); ax[0].legend()
+    ax[1].plot(steps, [int(r["total_rank"]) for r in rows]); ax[1].set(xlabel="step", ylabel="sum of ranks", title="total rank")
+    fig.tight_layout(); fig.savefig(out/"training_curves.png", dpi=100); plt.close(fig)
 
 def _trim_log(path:Path, step:int):
     "Keep the header and the rows up to `step` of a CSV log"

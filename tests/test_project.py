@@ -50,5 +50,5 @@ def test_quarto_config_is_where_nbdev_reads_it():
     assert listed, "sidebar lists no notebooks"
     missing = [n for n in listed if not (ROOT/"nbs"/n).exists()]
     assert not missing, f"sidebar.yml lists notebooks that do not exist: {missing}"
-    nbs = {p.name for p in (ROOT/"nbs").glob("[0-9]*.ipynb")} | {"index.ipynb"}
+    nbs = {p.name for p in (ROOT/"nbs").glob("[0-9]*.ipynb")} | {"index.ipynb"} | {f"experiments/{p.name}" for p in (ROOT/"nbs"/"experiments").glob("[!_]*.ipynb")}
     assert nbs <= set(listed), f"notebooks missing from sidebar.yml: {sorted(nbs - set(listed))}"
