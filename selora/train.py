@@ -175,7 +175,7 @@ def _collate(ds, idx, tokenizer):
                     max_length=tokenizer.model_max_length, return_tensors="pt").input_ids
     return torch.stack([it["pixel_values"] for it in items]), ids
 
-# %% ../nbs/12_train.ipynb #b8eb4d57
+# %% ../nbs/12_train.ipynb #64bca336
 def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->dict:
     "Fine-tune a pipeline with an adapter on a dataset; write checkpoints, adapters, export, logs and metrics to cfg.out_dir"
     from tqdm.auto import tqdm
@@ -221,7 +221,7 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     if world > 1 and getattr(adapter, "grower", None) is not None: adapter.grower.all_reduce = avg_   # same growth everywhere
     if main: _trim_log(out/"log.csv", step)        # rows after the checkpoint are redone, not duplicated
     log_f = open(out/"log.csv" if main else os.devnull, "a", newline=""); log = csv.writer(log_f)
-    if step == 0: log.writerow(["step", "epoch", "loss", "lr", "total_rank", "trainable", "events"])
+    if step == 0: log.writerow(["step", "epoch", "loss", "lr", "total_rank", "trainable", "step_seconds", "events"])
     tb = _tensorboard(out/"tensorboard") if main else None
     save = (lambda *a: save_checkpoint(ckpt_dir, *a, keep=cfg.keep_checkpoints)) if main else (lambda *a: None)
     t0, bar = time.time(), tqdm(total=total, initial=step, desc=f"train {cfg.method}", disable=not (progress and main))
@@ -230,6 +230,7 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
             epoch, batches = state["epoch"], _batches(len(train_ds), cfg.batch_size, cfg.seed, state["epoch"])
             for b in range(state["batch"], len(batches)):
                 if step >= total: break
+                t_step = time.perf_counter()
                 px, ids = _collate(train_ds, batches[b][rank::world], pipe.tokenizer)     # this process's share
                 with adapter.step_context(step), acc.autocast():
                     loss = diffusion_loss(pipe, px, ids, gen, (rank, world))
@@ -245,7 +246,7 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                 opt.step(); events = adapter.after_step(step); opt.zero_grad(set_to_none=True)
                 step += 1; state["batch"] = b + 1
                 ranks = adapter.rank_map()
-                log.writerow([step, epoch, f"{loss.item():.6f}", cfg.lr, sum(ranks.values()), adapter.num_trainable(),
+                log.writerow([step, epoch, f"{loss.item():.6f}", cfg.lr, sum(ranks.values()), adapter.num_trainable(), f"{time.perf_counter() - t_step:.4f}",
                               json.dumps({k: v for k, v in events.items() if v}) if events else ""])
                 bar.update(1); bar.set_postfix(loss=f"{loss.item():.4f}", total_rank=sum(ranks.values()))
                 if tb is not None:
