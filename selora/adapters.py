@@ -44,7 +44,7 @@ class _Both(nn.Module):
         for k, m in models.items(): self.add_module(k, m)
     def forward(self, fn): return fn()    # lets peft's AdaLoraModel.forward be called in the checks below
 
-# %% ../nbs/07_adapters.ipynb #6f2e2d07
+# %% ../nbs/07_adapters.ipynb #cce26673
 def _int(name, v, lo=1):
     if isinstance(v, bool) or not isinstance(v, int) or v < lo: raise ValueError(f"{name} must be an integer >= {lo}, got {name}={v!r}")
     return v
@@ -131,7 +131,7 @@ class Adapter:
         "Everything an exact resume needs besides the optimizer: {'tensors': {name: tensor}, 'meta': JSON-able dict}"
         tensors, meta = self._state()
         cfg = {k: (v if v is None or isinstance(v, (bool, int, float, str, list)) else repr(v)) for k, v in self.config.items()}
-        return dict(tensors={k: v.detach().cpu().contiguous() for k, v in tensors.items()},
+        return dict(tensors={k: v.detach().to("cpu", copy=True).contiguous() for k, v in tensors.items()},   # a snapshot, not views
                     meta=dict(version=STATE_VERSION, method=self.method, config=cfg, layers=sorted(self.layers), **meta))
     def load_state_dict(self, state:dict):
         "Restore `state_dict()` into this adapter (ranks first, then weights); layers must match"
@@ -407,7 +407,7 @@ class DyLoRAAdapter(Adapter):
         self.generator.set_state(t["dylora.generator"])
         self.set_rank(meta["rank"]); self.last_b = meta["last_b"]
 
-# %% ../nbs/07_adapters.ipynb #5f1d2bd6
+# %% ../nbs/07_adapters.ipynb #05e9aec3
 def total_steps(
     batches_per_epoch:int, # len(dataloader)
     epochs:int,            # Number of epochs
@@ -512,8 +512,8 @@ class AdaLoRAAdapter(Adapter):
         E, rp = l.lora_E["default"].detach().view(-1), self.peft_config.rank_pattern
         key = f"{q}.lora_E.default"
         mask = rp.get(key, rp.get(f"{q}.lora_E")) if rp else None
-        mask = torch.ones_like(E, dtype=torch.bool) if mask is None else torch.as_tensor(mask, dtype=torch.bool, device=E.device)
-        return mask | (E != 0)
+        mask = torch.ones(E.shape, dtype=torch.bool) if mask is None else torch.as_tensor(mask, dtype=torch.bool)
+        return mask if E.is_meta else mask.to(E.device) | (E != 0)   # (on meta tensors, shapes only: the parameter table)
 
     def rank_map(self): return {q: int(self._keep(q, l).sum()) for q, l in self.layers.items()}
 
