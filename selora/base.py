@@ -115,7 +115,7 @@ def show_images(
     fig.tight_layout()
     return fig
 
-# %% ../nbs/08_base.ipynb #d8485858
+# %% ../nbs/08_base.ipynb #1906acc8
 def _smooth_noise(rng, size:int, cells:int)->np.ndarray:
     "Bicubic upsampling of a cells×cells noise grid: size × size × 3"
     z = torch.from_numpy(rng.normal(size=(1, 3, cells, cells)).astype(np.float32))
@@ -126,7 +126,7 @@ def generic_image(
     size:int=64,
 )->np.ndarray:
     "A random non-medical image for VAE training (scene, gradient or texture): size × size × 3 in [0, 1]"
-    kind = rng.choice(["scene", "gradient", "texture"], p=[0.45, 0.2, 0.35])
+    kind = rng.choice(["scene", "gradient", "texture"], p=[0.55, 0.15, 0.3])
     Y, X = (np.mgrid[0:size, 0:size].astype(np.float32) + 0.5) / size
     if kind == "scene":
         sc = dict(bg=(float(rng.uniform(0, 0.8)), tuple(rng.uniform(-0.1, 0.1, 3).tolist()), *rng.uniform(-0.4, 0.4, 2).tolist()),
@@ -160,7 +160,7 @@ def generic_batch(seed:int, step:int, n:int, size:int=64)->torch.Tensor:
     rng = np.random.default_rng([seed, 1, step])
     return torch.stack([_to_tensor(generic_image(rng, size)) for _ in range(n)])
 
-# %% ../nbs/08_base.ipynb #7f9fb7e7
+# %% ../nbs/08_base.ipynb #dbbcab1a
 _UNET_BLOCKS = dict(down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
                     up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"))
 _CLIP_IDS = dict(vocab_size=49408, max_position_embeddings=77, bos_token_id=49406, eos_token_id=49407, pad_token_id=49407,
@@ -168,9 +168,9 @@ _CLIP_IDS = dict(vocab_size=49408, max_position_embeddings=77, bos_token_id=4940
 PRESETS = {
     "embedded": dict(
         vae=dict(in_channels=3, out_channels=3, block_out_channels=(16, 32, 64, 64), down_block_types=("DownEncoderBlock2D",) * 4,
-                 up_block_types=("UpDecoderBlock2D",) * 4, latent_channels=4, layers_per_block=1, norm_num_groups=16, sample_size=64),
+                 up_block_types=("UpDecoderBlock2D",) * 4, latent_channels=4, layers_per_block=1, norm_num_groups=4, sample_size=64),
         unet=dict(sample_size=8, in_channels=4, out_channels=4, block_out_channels=(32, 64, 64), layers_per_block=1,
-                  cross_attention_dim=64, attention_head_dim=4, norm_num_groups=16, **_UNET_BLOCKS),
+                  cross_attention_dim=64, attention_head_dim=4, norm_num_groups=8, **_UNET_BLOCKS),
         text=dict(hidden_size=64, intermediate_size=256, num_attention_heads=4, num_hidden_layers=4, **_CLIP_IDS)),
     "tiny": dict(
         vae=dict(in_channels=3, out_channels=3, block_out_channels=(8, 8, 8, 8), down_block_types=("DownEncoderBlock2D",) * 4,
@@ -199,6 +199,7 @@ def build_models(
     p = PRESETS[preset]
     torch.manual_seed(seed)
     vae, unet, te = AutoencoderKL(**p["vae"]), UNet2DConditionModel(**p["unet"]), CLIPTextModel(CLIPTextConfig(**p["text"]))
+    with torch.no_grad(): vae.quant_conv.bias[vae.config.latent_channels:] = -8.0   # start with a narrow posterior (std ≈ 0.02), see below
     emb = te.get_input_embeddings()
     with torch.no_grad(): emb.weight.copy_(torch.randn(emb.weight.shape, generator=torch.Generator().manual_seed(seed + 7919)) * 0.02)
     emb.weight.requires_grad_(False)
@@ -223,18 +224,18 @@ def load_checkpoint(path:str|Path)->dict|None:
     path = Path(path)
     return torch.load(path, map_location="cpu", weights_only=True) if path.exists() else None
 
-# %% ../nbs/08_base.ipynb #55324fe2
+# %% ../nbs/08_base.ipynb #19e3dbb4
 @dataclass
 class BaseConfig:
     "Settings of the base pretraining (`pretrain_base`)"
     out_dir:str = "runs/pretrain_base"  # checkpoints, log and the final pipeline go here
     preset:str = "embedded"    # model sizes: "embedded" (shipped) or "tiny" (tests)
     seed:int = 0               # seed of weights, data and noise
-    vae_steps:int = 400        # phase 1 steps
+    vae_steps:int = 3000       # phase 1 steps
     vae_batch:int = 16         # phase 1 batch size
     vae_lr:float = 2e-3        # phase 1 peak learning rate (Adam)
     kl_weight:float = 1e-5     # weight of the VAE's KL term
-    steps:int = 7000           # phase 2 steps (U-Net + text encoder)
+    steps:int = 6000           # phase 2 steps (U-Net + text encoder)
     batch_size:int = 32        # phase 2 batch size
     lr:float = 6e-4            # phase 2 peak learning rate (Adam)
     clip_grad:float = 1.0      # gradient-norm clipping in phase 2 (0: none)
