@@ -175,7 +175,7 @@ def _collate(ds, idx, tokenizer):
                     max_length=tokenizer.model_max_length, return_tensors="pt").input_ids
     return torch.stack([it["pixel_values"] for it in items]), ids
 
-# %% ../nbs/12_train.ipynb #64bca336
+# %% ../nbs/12_train.ipynb #ad3b7422
 def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->dict:
     "Fine-tune a pipeline with an adapter on a dataset; write checkpoints, adapters, export, logs and metrics to cfg.out_dir"
     from tqdm.auto import tqdm
@@ -204,7 +204,8 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     total = min(cfg.max_steps or 10**12, steps_per_epoch * cfg.epochs)
     acfg = dict(cfg.adapter)
     if cfg.method == "selora": acfg = dict(threshold=cfg.threshold, interval=cfg.interval, seed=cfg.seed) | acfg
-    elif cfg.method == "adalora": acfg = dict(target_r=cfg.rank, total_step=total) | acfg
+    elif cfg.method == "adalora": acfg = dict(target_r=cfg.rank, total_step=total) | acfg   # total_step from the data and epochs
+    elif cfg.method == "dylora": acfg = dict(rank=cfg.rank, seed=cfg.seed) | acfg
     else: acfg = dict(rank=cfg.rank) | acfg
     torch.manual_seed(cfg.seed)
     adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder, **acfg)
