@@ -18,8 +18,8 @@ from .data import clip_tokenizer
 __all__ = ['COLOURS', 'SHAPES', 'POSITIONS', 'PHRASES', 'PRESETS', 'SD15_ID', 'caption', 'all_single_prompts', 'render_scene',
            'sample_scene', 'ShapesScenes', 'show_images', 'generic_image', 'generic_batch', 'sd_scheduler',
            'build_models', 'n_params', 'atomic_torch_save', 'load_checkpoint', 'BaseConfig', 'lr_at', 'tokenize',
-           'encode_scenes', 'pretrain_base', 'make_pipeline', 'read_scene', 'score_scenes', 'prompt_accuracy',
-           'reconstruction_error', 'BaseModelError', 'embedded_dir', 'load_base', 'ship_base']
+           'encode_scenes', 'pretrain_base', 'pipeline_from_checkpoint', 'make_pipeline', 'read_scene', 'score_scenes',
+           'prompt_accuracy', 'reconstruction_error', 'BaseModelError', 'embedded_dir', 'load_base', 'ship_base']
 
 # %% ../nbs/08_base.ipynb #cccc9ec8
 COLOURS = {"red": (0.86, 0.16, 0.16), "green": (0.16, 0.71, 0.24), "blue": (0.16, 0.31, 0.90),
@@ -300,7 +300,7 @@ def _step_gen(seed:int, phase:int, step:int)->torch.Generator:
     "The generator of one step: data and noise depend only on (seed, phase, step)"
     return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, phase, step]).generate_state(1)[0]))
 
-# %% ../nbs/08_base.ipynb #b9b513cc
+# %% ../nbs/08_base.ipynb #305801fc
 def _vae_loss(vae, x, kl_weight, g):
     d = vae.encode(x).latent_dist
     rec = vae.decode(d.sample(generator=g)).sample
@@ -424,6 +424,21 @@ def _ema_models(unet, te, ema:dict)->tuple:
     u.load_state_dict({k[5:]: v for k, v in ema.items() if k.startswith("unet.")})
     t.load_state_dict({k[13:]: v for k, v in ema.items() if k.startswith("text_encoder.")}, strict=False)
     return u, t
+
+def pipeline_from_checkpoint(
+    out_dir:str|Path,  # a pretraining folder holding checkpoint.pt and vae.pt
+    ema:bool=True,     # use the EMA weights (what ships) rather than the raw ones
+)->tuple:
+    "The pipeline of the latest phase-2 checkpoint of a pretraining, and that checkpoint's step"
+    out = Path(out_dir); ck = load_checkpoint(out/"checkpoint.pt")
+    if ck is None or ck["phase"] != 2: raise ValueError(f"{out} holds no phase-2 checkpoint yet")
+    cfg = BaseConfig.from_dict(ck["config"])
+    m = build_models(cfg.preset, cfg.seed)
+    vae, unet, te = m["vae"], m["unet"], m["text_encoder"]
+    vae.load_state_dict(load_checkpoint(out/"vae.pt")["vae"]); vae.register_to_config(scaling_factor=ck["scaling_factor"])
+    unet.load_state_dict(ck["unet"]); te.load_state_dict(ck["text_encoder"], strict=False)
+    if ema: unet, te = _ema_models(unet, te, ck["ema"])
+    return make_pipeline(vae.eval(), unet.eval(), te.eval()), ck["step"]
 
 def make_pipeline(vae, unet, text_encoder, tokenizer=None):
     "A StableDiffusionPipeline around the three models, the CLIP tokenizer and SD's DDIM scheduler (no safety checker)"
