@@ -224,14 +224,14 @@ def load_checkpoint(path:str|Path)->dict|None:
     path = Path(path)
     return torch.load(path, map_location="cpu", weights_only=True) if path.exists() else None
 
-# %% ../nbs/08_base.ipynb #19e3dbb4
+# %% ../nbs/08_base.ipynb #848a3c21
 @dataclass
 class BaseConfig:
     "Settings of the base pretraining (`pretrain_base`)"
     out_dir:str = "runs/pretrain_base"  # checkpoints, log and the final pipeline go here
     preset:str = "embedded"    # model sizes: "embedded" (shipped) or "tiny" (tests)
     seed:int = 0               # seed of weights, data and noise
-    vae_steps:int = 3000       # phase 1 steps
+    vae_steps:int = 6000       # phase 1 steps
     vae_batch:int = 16         # phase 1 batch size
     vae_lr:float = 2e-3        # phase 1 peak learning rate (Adam)
     kl_weight:float = 1e-5     # weight of the VAE's KL term
@@ -300,11 +300,15 @@ def _step_gen(seed:int, phase:int, step:int)->torch.Generator:
     "The generator of one step: data and noise depend only on (seed, phase, step)"
     return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, phase, step]).generate_state(1)[0]))
 
-# %% ../nbs/08_base.ipynb #305801fc
-def _vae_loss(vae, x, kl_weight, g):
+# %% ../nbs/08_base.ipynb #df911f79
+def _chroma(x): return x - x.mean(1, keepdim=True)
+
+def _vae_loss(vae, x, kl_weight, g, chroma_weight=2.0):
+    "L1 + MSE, an extra MSE on the chroma (each pixel minus its grey level), and a small KL term"
     d = vae.encode(x).latent_dist
     rec = vae.decode(d.sample(generator=g)).sample
-    return F.l1_loss(rec, x) + F.mse_loss(rec, x) + kl_weight * d.kl().mean() / d.mean[0].numel()
+    return (F.l1_loss(rec, x) + F.mse_loss(rec, x) + chroma_weight * F.mse_loss(_chroma(rec), _chroma(x))
+            + kl_weight * d.kl().mean() / d.mean[0].numel())
 
 def _log(msg:str): print(time.strftime("%H:%M:%S"), msg, flush=True)
 
