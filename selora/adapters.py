@@ -340,7 +340,7 @@ class DyLoRALinear(nn.Module):
 
     def extra_repr(self)->str: return f"r_max={self.r_max}, rank={self.rank}, alpha={self.alpha:g}"
 
-# %% ../nbs/07_adapters.ipynb #9556504b
+# %% ../nbs/07_adapters.ipynb #40180aa9
 class DyLoRAAdapter(Adapter):
     "DyLoRA (Valipour et al.): rank r_max trained with a random truncation b ≤ r_max per step, exportable at any b"
     method = "dylora"
@@ -357,7 +357,7 @@ class DyLoRAAdapter(Adapter):
             for n, m, parent, attr in hits:
                 layers[f"{k}.{n}"] = DyLoRALinear(m, rank=c["rank"], alpha=c["alpha"])
                 setattr(parent, attr, layers[f"{k}.{n}"])
-        self.generator, self.last_b = torch.Generator().manual_seed(c["seed"]), None
+        self.generator, self.last_b, self._b_step = torch.Generator().manual_seed(c["seed"]), None, None
         return layers
 
     def trainable_parameters(self): return [p for l in self.layers.values() for p in (*l.lora_A, *l.lora_B)]
@@ -370,8 +370,10 @@ class DyLoRAAdapter(Adapter):
     @contextmanager
     def step_context(self, step:int, b:int|None=None):
         "Sample b ~ U{1..r_max} for this step (or use `b`) and train every layer truncated to it"
-        b = self._check_rank(b) if b is not None else int(torch.randint(1, self.config["rank"] + 1, (1,), generator=self.generator))
-        self.last_b = b
+        if b is not None: b = self._check_rank(b)
+        elif step == self._b_step: b = self.last_b        # the same step again (gradient accumulation): the same b
+        else: b = int(torch.randint(1, self.config["rank"] + 1, (1,), generator=self.generator))
+        self.last_b, self._b_step = b, step
         for l in self.layers.values(): l._b, l._frozen = b, self.config["frozen"]
         try: yield b
         finally:
@@ -395,7 +397,7 @@ class DyLoRAAdapter(Adapter):
         for q, l in self.layers.items():
             t[f"{q}.lora_A"], t[f"{q}.lora_B"] = torch.cat(list(l.lora_A), 0), torch.cat(list(l.lora_B), 1)
         t["dylora.generator"] = self.generator.get_state()
-        return t, dict(rank=next(iter(self.layers.values())).rank, last_b=self.last_b)
+        return t, dict(rank=next(iter(self.layers.values())).rank, last_b=self.last_b, b_step=self._b_step)
     @torch.no_grad()
     def _load_state(self, t, meta):
         for q, l in self.layers.items():
@@ -405,7 +407,7 @@ class DyLoRAAdapter(Adapter):
             for i in range(l.r_max):
                 _copy("A", l.lora_A[i], {"A": A[i:i + 1]}); _copy("B", l.lora_B[i], {"B": B[:, i:i + 1]})
         self.generator.set_state(t["dylora.generator"])
-        self.set_rank(meta["rank"]); self.last_b = meta["last_b"]
+        self.set_rank(meta["rank"]); self.last_b, self._b_step = meta["last_b"], meta["b_step"]
 
 # %% ../nbs/07_adapters.ipynb #05e9aec3
 def total_steps(
