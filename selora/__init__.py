@@ -6,5 +6,5 @@ from .grow import SeLoRAGrower
 from .inject import add_selora, rank_map, selora_layers, count_parameters
 from .io import save_selora, load_selora, export_lora
 from .data import load_dataset, collate
-from .adapters import make_adapter
+from .adapters import make_adapter, total_steps
 from .train import TrainConfig, train
