@@ -224,7 +224,7 @@ def load_checkpoint(path:str|Path)->dict|None:
     path = Path(path)
     return torch.load(path, map_location="cpu", weights_only=True) if path.exists() else None
 
-# %% ../nbs/08_base.ipynb #848a3c21
+# %% ../nbs/08_base.ipynb #3d9ab82b
 @dataclass
 class BaseConfig:
     "Settings of the base pretraining (`pretrain_base`)"
@@ -235,6 +235,7 @@ class BaseConfig:
     vae_batch:int = 16         # phase 1 batch size
     vae_lr:float = 2e-3        # phase 1 peak learning rate (Adam)
     kl_weight:float = 1e-5     # weight of the VAE's KL term
+    chroma_weight:float = 0.0  # weight of an extra MSE on the chroma in the VAE loss (2.0 left the VAE colour-blind; see above)
     steps:int = 6000           # phase 2 steps (U-Net + text encoder)
     batch_size:int = 32        # phase 2 batch size
     lr:float = 6e-4            # phase 2 peak learning rate (Adam)
@@ -300,10 +301,10 @@ def _step_gen(seed:int, phase:int, step:int)->torch.Generator:
     "The generator of one step: data and noise depend only on (seed, phase, step)"
     return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, phase, step]).generate_state(1)[0]))
 
-# %% ../nbs/08_base.ipynb #df911f79
+# %% ../nbs/08_base.ipynb #ca5b1fb2
 def _chroma(x): return x - x.mean(1, keepdim=True)
 
-def _vae_loss(vae, x, kl_weight, g, chroma_weight=2.0):
+def _vae_loss(vae, x, kl_weight, g, chroma_weight=0.0):
     "L1 + MSE, an extra MSE on the chroma (each pixel minus its grey level), and a small KL term"
     d = vae.encode(x).latent_dist
     rec = vae.decode(d.sample(generator=g)).sample
@@ -349,7 +350,7 @@ def pretrain_base(
         for g in opt.param_groups: g["lr"] = lr_at(step, cfg.vae_steps, cfg.vae_lr, cfg.warmup, cfg.min_lr_frac)
         x = generic_batch(cfg.seed, step, cfg.vae_batch, cfg.size)
         g = _step_gen(cfg.seed, 1, step); torch.manual_seed(g.initial_seed())   # any hidden randomness follows the step too
-        loss = _vae_loss(vae, x, cfg.kl_weight, g)
+        loss = _vae_loss(vae, x, cfg.kl_weight, g, cfg.chroma_weight)
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
         log["vae"].append([step, loss.item()])
         if (step + 1) % cfg.log_every == 0: say(f"vae {step + 1}/{cfg.vae_steps} loss {np.mean([l for _, l in log['vae'][-cfg.log_every:]]):.4f} {(step + 1 - start) / (time.time() - t0):.2f} steps/s")
