@@ -8,3 +8,4 @@ from .io import save_selora, load_selora, export_lora
 from .data import load_dataset, collate
 from .adapters import make_adapter, total_steps
 from .train import TrainConfig, train
+from .base import load_base, BaseModelError, BaseConfig, pretrain_base
