@@ -15,7 +15,7 @@ from .layer import SeLoRALinear
 from .inject import add_selora, selora_layers, rank_map
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'save_selora', 'read_selora', 'load_selora', 'export_lora']
+__all__ = ['FORMAT_VERSION', 'save_selora', 'read_selora', 'load_selora', 'write_lora', 'export_lora']
 
 # %% ../nbs/05_io.ipynb #6527ed2a
 FORMAT_VERSION = 1
@@ -106,20 +106,29 @@ def load_selora(
             l.candidate = None
     return layers
 
-# %% ../nbs/05_io.ipynb #093c158a
-def _component(prefix:str, model:nn.Module)->tuple[dict, dict]:
-    layers = selora_layers(model)
-    if not layers: raise ValueError(f"the {prefix} holds no SeLoRA layers: nothing to export")
-    sd = {}
-    for n, l in layers.items():
-        sd[f"{prefix}.{n}.lora_A.weight"] = l.lora_A.weight.detach().float().contiguous().cpu()
-        sd[f"{prefix}.{n}.lora_B.weight"] = l.lora_B.weight.detach().float().contiguous().cpu()
-    ranks = {n: l.rank for n, l in layers.items()}
-    alphas = {n: l.scaling * l.rank for n, l in layers.items()}
-    r = Counter(ranks.values()).most_common(1)[0][0]
-    cfg = dict(r=r, lora_alpha=next(alphas[n] for n in layers if ranks[n] == r), rank_pattern=ranks, alpha_pattern=alphas,
-               target_modules=sorted(layers), init_lora_weights=False)
-    return sd, {f"{prefix}.{k}": v for k, v in cfg.items()}
+# %% ../nbs/05_io.ipynb #fba00eb7
+def write_lora(
+    path:str|Path,  # The .safetensors file to write
+    weights:dict,   # {"unet.<module>" or "text_encoder.<module>": (A [r×in], B [out×r], alpha)}, ΔW = (alpha/r)·B·A
+)->Path:
+    "Write per-module LoRA weights in the diffusers/peft format that `load_lora_weights` reads"
+    sd, meta = {}, {}
+    for prefix in ("unet", "text_encoder"):
+        part = {q.split(".", 1)[1]: w for q, w in weights.items() if q.split(".", 1)[0] == prefix}
+        if not part: continue
+        ranks, alphas = {}, {}
+        for n, (A, B, alpha) in part.items():
+            if A.shape[0] < 1 or A.shape[0] != B.shape[1]: raise ValueError(f"{prefix}.{n}: A {tuple(A.shape)} and B {tuple(B.shape)} do not form a LoRA of rank >= 1")
+            sd[f"{prefix}.{n}.lora_A.weight"] = A.detach().float().contiguous().cpu()
+            sd[f"{prefix}.{n}.lora_B.weight"] = B.detach().float().contiguous().cpu()
+            ranks[n], alphas[n] = int(A.shape[0]), float(alpha)
+        r = Counter(ranks.values()).most_common(1)[0][0]
+        cfg = dict(r=r, lora_alpha=next(alphas[n] for n in part if ranks[n] == r), rank_pattern=ranks, alpha_pattern=alphas,
+                   target_modules=sorted(part), init_lora_weights=False)
+        meta |= {f"{prefix}.{k}": v for k, v in cfg.items()}
+    if not sd: raise ValueError("no module has a rank >= 1: nothing to export")
+    _atomic_save(sd, path, {"format": "pt", "lora_adapter_metadata": json.dumps(meta, sort_keys=True)})
+    return Path(path)
 
 def export_lora(
     path:str|Path,                     # The .safetensors file to write
@@ -128,9 +137,10 @@ def export_lora(
 )->Path:
     "Write the SeLoRA layers in the diffusers/peft LoRA format, each module with its own rank and alpha"
     if unet is None and text_encoder is None: raise ValueError("pass unet=..., text_encoder=... or both")
-    sd, meta = {}, {}
+    weights = {}
     for prefix, model in (("unet", unet), ("text_encoder", text_encoder)):
         if model is None: continue
-        s, m = _component(prefix, model); sd |= s; meta |= m
-    _atomic_save(sd, path, {"format": "pt", "lora_adapter_metadata": json.dumps(meta, sort_keys=True)})
-    return Path(path)
+        layers = selora_layers(model)
+        if not layers: raise ValueError(f"the {prefix} holds no SeLoRA layers: nothing to export")
+        weights |= {f"{prefix}.{n}": (l.lora_A.weight, l.lora_B.weight, l.scaling * l.rank) for n, l in layers.items()}
+    return write_lora(path, weights)

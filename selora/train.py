@@ -87,7 +87,7 @@ def load_pipeline(base_model:str, seed:int=0):
     from selora.base import load_base
     return load_base(base_model)
 
-# %% ../nbs/12_train.ipynb #456f76ef
+# %% ../nbs/12_train.ipynb #f2a19579
 def _flatten_optimizer(sd:dict)->tuple[dict, dict]:
     "Optimizer state_dict -> (tensors, JSON meta)"
     tensors, state = {}, {}
@@ -107,8 +107,7 @@ def save_checkpoint(ckpt_dir:Path, step:int, adapter, optimizer, train_state:dic
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     final, tmp = ckpt_dir/f"checkpoint-{step:07d}", ckpt_dir/f".checkpoint-{step:07d}.tmp"
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
-    a = adapter.state_dict()
-    save_file(a["tensors"], tmp/"adapter.safetensors", metadata={"meta": json.dumps(a["meta"])})
+    adapter.save(tmp/"adapter.safetensors")
     ot, om = _flatten_optimizer(optimizer.state_dict())
     save_file(ot or {"_empty": torch.zeros(0)}, tmp/"optimizer.safetensors", metadata={"meta": json.dumps(om)})
     save_file({"generator": generator.get_state()}, tmp/"rng.safetensors")
@@ -128,8 +127,7 @@ def latest_checkpoint(ckpt_dir:Path)->Path|None:
 
 def load_checkpoint(ckpt:Path, adapter, build_optimizer)->tuple:
     "Restore adapter (ranks first), then a new optimizer and its state; returns (optimizer, train_state, generator)"
-    with safe_open(str(ckpt/"adapter.safetensors"), "pt") as f:
-        adapter.load_state_dict(dict(meta=json.loads(f.metadata()["meta"]), tensors={k: f.get_tensor(k) for k in f.keys()}))
+    adapter.load(ckpt/"adapter.safetensors")      # ranks first, then weights
     opt = build_optimizer()
     with safe_open(str(ckpt/"optimizer.safetensors"), "pt") as f:
         opt.load_state_dict(_unflatten_optimizer({k: f.get_tensor(k) for k in f.keys()}, json.loads(f.metadata()["meta"])))
