@@ -9,3 +9,5 @@ from .data import load_dataset, collate
 from .adapters import make_adapter, total_steps
 from .train import TrainConfig, train
 from .base import load_base, BaseModelError, BaseConfig, pretrain_base
+from .eval import evaluate, generate, clip_score, collect_runs, results_table, MissingWeightsError
+from .study import plot_rank_heatmaps, sweep, sweep_grid, quickstart

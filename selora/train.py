@@ -224,6 +224,12 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     tb = _tensorboard(out/"tensorboard") if main else None
     save = (lambda *a: save_checkpoint(ckpt_dir, *a, keep=cfg.keep_checkpoints)) if main else (lambda *a: None)
     t0, bar = time.time(), tqdm(total=total, initial=step, desc=f"train {cfg.method}", disable=not (progress and main))
+    def validate_and_keep():   # the validation loss of the current adapter; the best one is kept (§3.5)
+        v = validate(pipe, val_ds, cfg)
+        state["val_losses"].append([step, v])
+        if state["best_val"] is None or v < state["best_val"]:
+            state["best_val"], state["best_step"] = v, step
+            if main: adapter.save(out/"best_adapter.safetensors"); adapter.export(out/"best_lora_diffusers.safetensors")
     try:
         while step < total:
             epoch, batches = state["epoch"], _batches(len(train_ds), cfg.batch_size, cfg.seed, state["epoch"])
@@ -254,13 +260,11 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                 if step % cfg.checkpoint_every == 0:
                     log_f.flush(); save(step, adapter, opt, state, gen)
             if state["batch"] >= len(batches):      # epoch done: validate, keep the best, checkpoint
-                v = validate(pipe, val_ds, cfg)
-                state["val_losses"].append([step, v])
-                if state["best_val"] is None or v < state["best_val"]:
-                    state["best_val"], state["best_step"] = v, step
-                    if main: adapter.save(out/"best_adapter.safetensors")
+                validate_and_keep()
                 state["epoch"], state["batch"] = epoch + 1, 0
                 log_f.flush(); save(step, adapter, opt, state, gen)
+        if not state["val_losses"]:   # stopped (max_steps) before the first epoch ended: validate once, so there is a best adapter
+            validate_and_keep()
         log_f.flush(); save(step, adapter, opt, state, gen)   # the end: a longer run can carry on
     finally:
         bar.close(); log_f.close()

@@ -10,17 +10,26 @@ def test_train_notebook_parameters_cell():
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     names = [l.split(":")[0] for l in tagged[0].source.splitlines() if l.strip()]
-    assert names == ["method", "dataset", "data_dir", "base_model", "seed", "threshold", "interval", "rank", "epochs",
-                     "max_steps", "batch_size", "lr", "resolution", "out_dir"]
+    assert names[:14] == ["method", "dataset", "data_dir", "base_model", "seed", "threshold", "interval", "rank", "epochs",
+                          "max_steps", "batch_size", "lr", "resolution", "out_dir"]
+    assert names[14:] == ["evaluate", "eval_steps", "guidance_scale", "n_per_prompt", "eval_max_items", "clip_model", "inception_weights"]
 
 def test_train_notebook_papermill_smoke(tmp_path):
-    data = make_folder(tmp_path/"data")
+    data = make_folder(tmp_path/"data", n_test=4)
     out = tmp_path/"run"
     os.environ.setdefault("SELORA_CACHE", str(tmp_path/"cache"))
     pm.execute_notebook(str(ROOT/"nbs"/"experiments"/"train.ipynb"), str(tmp_path/"train.ipynb"), kernel_name="python3",
                         parameters=dict(method="selora", dataset="folder", data_dir=str(data), base_model="tiny",
-                                        epochs=1, batch_size=4, resolution=32, interval=2, out_dir=str(out)),
+                                        epochs=1, batch_size=4, resolution=32, interval=2, out_dir=str(out),
+                                        eval_steps=2, clip_model="none", eval_max_items=4),
                         cwd=str(tmp_path), progress_bar=False)
     m = json.loads((out/"metrics.json").read_text())
     assert m["steps"] == 6 and (out/"training_curves.png").exists() and (out/"lora_diffusers.safetensors").exists()
     assert json.loads((out/"config.json").read_text())["base_model"] == "tiny"     # the injected value, not the default
+    assert (out/"rank_heatmap.png").exists() and (out/"rank_growth.png").exists()
+    from selora.eval import METRIC_KEYS
+    for k in METRIC_KEYS:   # offline here: every metric is null with a reason, none is a made-up number
+        assert m[k] is None and m["skipped"][k], k
+    assert "Inception" in m["skipped"]["fid_2048"] and "clip_model=None" in m["skipped"]["clip_score"]
+    assert "phantom_iu" in m["skipped"]["fd_phantom"]
+    assert m["eval"]["n_generated"] >= 1 and len(list((out/"eval_best_test"/"images").glob("*.png"))) == m["eval"]["n_generated"]
