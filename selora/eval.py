@@ -37,7 +37,7 @@ def inception_weights(
                                   f"to {cached} (or pass inception_weights=<path>)")
     return None
 
-# %% ../nbs/13_eval.ipynb #63df2bf3
+# %% ../nbs/13_eval.ipynb #8af1948f
 def to_uint8(
     img,           # PIL image, H×W×C uint8/float array in [0, 1], or C×H×W tensor in [-1, 1]
     size:int,      # output side (bicubic resize only when the input differs)
@@ -51,7 +51,7 @@ def to_uint8(
         img = Image.fromarray(a.squeeze(-1) if a.ndim == 3 and a.shape[-1] == 1 else a)
     g = img.convert("L")
     if g.size != (size, size): g = g.resize((size, size), Image.BICUBIC)
-    return torch.from_numpy(np.asarray(g)).unsqueeze(0).expand(3, -1, -1).contiguous()
+    return torch.from_numpy(np.array(g)).unsqueeze(0).expand(3, -1, -1).contiguous()
 
 class ImageSet(torch.utils.data.Dataset):
     "uint8 3×H×W images held in memory, as torch-fidelity reads them"

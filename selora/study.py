@@ -296,7 +296,7 @@ def main(argv=None):
     print(f"sweep finished: {len(res) - len(failed)} done, {len(failed)} failed; results under {a.root}")
     return 1 if failed else 0
 
-# %% ../nbs/15_study.ipynb #03a14082
+# %% ../nbs/15_study.ipynb #0fde50c0
 def quickstart(
     out_dir:str|Path="runs/quickstart",
     steps:int=300,               # training steps (the paper's 10 epochs are `selora-train`'s default)
@@ -339,7 +339,11 @@ def quickstart_main(argv=None):
     out = Path(a.out).resolve()
     print(f"\nSeLoRA: {m['steps']} steps, total rank {m['total_rank']}, best validation loss {m['best_val']:.4f}; {time.time() - t0:.0f} s in all")
     for k in METRIC_KEYS:
-        print(f"  {k:20s} " + (f"{m[k]:.4f}" if m[k] is not None else f"null ({m['skipped'][k][:90]})"))
+        if m[k] is not None: print(f"  {k:20s} {m[k]:.4f}")
+    why = {}
+    for k in METRIC_KEYS:
+        if m[k] is None: why.setdefault(m["skipped"].get(k, "?"), []).append(k)
+    for reason, keys in why.items(): print(f"  {', '.join(keys)}: null, because {reason}")
     print(f"results in {out}:")
     for f in ("metrics.json", "ranks.json", "rank_heatmap.png", "rank_growth.png", "training_curves.png", "best_lora_diffusers.safetensors", "eval_best_test/"):
         print(f"  {out/f}")
