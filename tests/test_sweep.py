@@ -43,3 +43,15 @@ def test_submitit_local_executor(tmp_path, data):
     m = json.loads((Path(runs[0]["out_dir"])/"metrics.json").read_text())
     assert m["total_rank"] > 0 and "skipped" in m
     assert any((tmp_path/"submitit").iterdir())   # submitit's own job logs
+
+def test_aggregate_notebook(tmp_path, data):
+    "The aggregation notebook turns a sweep's run folders into tables and figures (papermill, tiny runs)"
+    import papermill as pm
+    runs = sweep_grid(methods=("selora", "lora"), datasets=("folder",), seeds=(0,), root=tmp_path/"study", data_dir=str(data), **TINY)
+    assert [r["status"] for r in sweep(runs, print_fn=lambda s: None)] == ["done", "done"]
+    pm.execute_notebook(str(ROOT/"nbs"/"experiments"/"aggregate.ipynb"), str(tmp_path/"aggregate.ipynb"), kernel_name="python3",
+                        parameters=dict(root=str(tmp_path/"study")), cwd=str(tmp_path), progress_bar=False)
+    res = tmp_path/"study"/"results"
+    for f in ("runs.csv", "methods.md", "lambda.md", "rank_heatmap.png", "rank_growth.png", "qualitative.png"):
+        assert (res/f).exists(), f
+    assert "| folder | lora |" in (res/"methods.md").read_text() and "| folder | selora |" in (res/"methods.md").read_text()
