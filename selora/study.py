@@ -296,7 +296,7 @@ def main(argv=None):
     print(f"sweep finished: {len(res) - len(failed)} done, {len(failed)} failed; results under {a.root}")
     return 1 if failed else 0
 
-# %% ../nbs/15_study.ipynb #0fde50c0
+# %% ../nbs/15_study.ipynb #7cf184f6
 def quickstart(
     out_dir:str|Path="runs/quickstart",
     steps:int=300,               # training steps (the paper's 10 epochs are `selora-train`'s default)
@@ -338,8 +338,8 @@ def quickstart_main(argv=None):
     from selora.eval import METRIC_KEYS
     out = Path(a.out).resolve()
     print(f"\nSeLoRA: {m['steps']} steps, total rank {m['total_rank']}, best validation loss {m['best_val']:.4f}; {time.time() - t0:.0f} s in all")
-    for k in METRIC_KEYS:
-        if m[k] is not None: print(f"  {k:20s} {m[k]:.4f}")
+    for k in METRIC_KEYS + ("fd_pixels",):
+        if m.get(k) is not None: print(f"  {k:20s} {m[k]:.4f}")
     why = {}
     for k in METRIC_KEYS:
         if m[k] is None: why.setdefault(m["skipped"].get(k, "?"), []).append(k)
