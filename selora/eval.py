@@ -40,21 +40,23 @@ def inception_weights(
                                   f"to {cached} (or pass inception_weights=<path>)")
     return None
 
-# %% ../nbs/13_eval.ipynb #8af1948f
+# %% ../nbs/13_eval.ipynb #7ccc367c
 def to_uint8(
     img,           # PIL image, H×W×C uint8/float array in [0, 1], or C×H×W tensor in [-1, 1]
     size:int,      # output side (bicubic resize only when the input differs)
 )->torch.Tensor:
     "The metric protocol's image: grey (ITU-R 601 luma) repeated to 3 channels, size × size, uint8 3×H×W"
-    if torch.is_tensor(img):
-        a = img.detach().float().cpu().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
-        img = Image.fromarray(a.squeeze(-1) if a.shape[-1] == 1 else a)
-    elif isinstance(img, np.ndarray):
-        a = img if img.dtype == np.uint8 else (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
-        img = Image.fromarray(a.squeeze(-1) if a.ndim == 3 and a.shape[-1] == 1 else a)
-    g = img.convert("L")
+    g = _to_pil(img).convert("L")
     if g.size != (size, size): g = g.resize((size, size), Image.BICUBIC)
     return torch.from_numpy(np.array(g)).unsqueeze(0).expand(3, -1, -1).contiguous()
+
+def _to_pil(img)->Image.Image:
+    "A PIL image from a PIL image, an H×W[×C] uint8/[0, 1] array, or a C×H×W tensor in [-1, 1]"
+    if isinstance(img, Image.Image): return img
+    if torch.is_tensor(img): img = img.detach().float().cpu().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+    a = np.asarray(img)
+    a = a if a.dtype == np.uint8 else (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+    return Image.fromarray(a.squeeze(-1) if a.ndim == 3 and a.shape[-1] == 1 else a)
 
 class ImageSet(torch.utils.data.Dataset):
     "uint8 3×H×W images held in memory, as torch-fidelity reads them"
@@ -62,7 +64,20 @@ class ImageSet(torch.utils.data.Dataset):
     def __len__(self): return len(self.images)
     def __getitem__(self, i): return self.images[i]
 
-# %% ../nbs/13_eval.ipynb #d3568ca5
+# %% ../nbs/13_eval.ipynb #05cd7e1a
+class _Extractor(_FEBase):
+    "A torch-fidelity feature extractor whose feature names are `FEATURES` (the first is the default); not compiled"
+    FEATURES = ()
+    def __init__(self, name, features_list, **kwargs): super().__init__(name, features_list)
+    @classmethod
+    def get_provided_features_list(cls): return cls.FEATURES
+    @classmethod
+    def get_default_feature_layer_for_metric(cls, metric): return cls.FEATURES[0]
+    @staticmethod
+    def can_be_compiled(): return False
+    @staticmethod
+    def get_dummy_input_for_compile(): return None
+
 def extract_features(
     images:torch.Tensor,              # N×3×H×W uint8
     extractor:str="inception-v3-compat", # a torch-fidelity feature extractor name
@@ -77,7 +92,6 @@ def extract_features(
     cuda = torch.cuda.is_available() if cuda is None else cuda
     kw = dict(verbose=False) | ({"feature_extractor_weights_path": weights} if weights else {})
     try: fe = create_feature_extractor(extractor, list(layers), cuda=cuda, **kw)
-    except MissingWeightsError: raise
     except (OSError, RuntimeError) as e:   # a failed download (URLError is an OSError) or a bad file
         if extractor != "inception-v3-compat": raise
         raise MissingWeightsError(f"could not load torch-fidelity's Inception weights ({type(e).__name__}: {e}); download "
@@ -108,7 +122,7 @@ def distances(
     out["kid_mean"], out["kid_std"] = float(kid["kernel_inception_distance_mean"]), float(kid["kernel_inception_distance_std"])
     return out
 
-# %% ../nbs/13_eval.ipynb #d8d835e2
+# %% ../nbs/13_eval.ipynb #09177833
 CLIP_ID = "openai/clip-vit-large-patch14"
 
 def load_clip(
@@ -139,7 +153,7 @@ def clip_score(
     text = truncate_prompts(text, tok, model.config.text_config.max_position_embeddings)   # the scorer's own limit
     metric = CLIPScore(model_name_or_path=lambda: (_TensorFeatures(model), proc))
     for i in range(0, len(images), batch_size):
-        ims = [torch.from_numpy(np.asarray(Image.fromarray(_as_uint8_hwc(im)).convert("RGB"))).permute(2, 0, 1) for im in images[i:i + batch_size]]
+        ims = [torch.from_numpy(np.array(_to_pil(im).convert("RGB"))).permute(2, 0, 1) for im in images[i:i + batch_size]]
         metric.update(ims, text[i:i + batch_size])
     return dict(clip_score=float(metric.compute()), clip_prompts_truncated=n_cut, clip_n=len(images), clip_scale="0-100 (100·max(cos, 0))")
 
@@ -150,11 +164,6 @@ class _TensorFeatures(torch.nn.Module):
     def get_text_features(self, *a, **k): return _tensor(self.model.get_text_features(*a, **k))
 
 def _tensor(o): return o if torch.is_tensor(o) else o.pooler_output
-
-def _as_uint8_hwc(im)->np.ndarray:
-    if isinstance(im, Image.Image): return np.asarray(im.convert("RGB"))
-    if torch.is_tensor(im): return im.detach().float().cpu().add(1).mul(127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
-    a = np.asarray(im); return a if a.dtype == np.uint8 else (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
 
 # %% ../nbs/13_eval.ipynb #1debda47
 @torch.no_grad()
@@ -171,24 +180,16 @@ def faithfulness(
     auc = per_finding_auroc(finding_targets(labels), scores)
     return dict(faithfulness_auroc=auc["macro"], faithfulness_per_finding={k: v for k, v in auc.items() if k != "macro"})
 
-# %% ../nbs/13_eval.ipynb #c630b829
-class PixelFeatureExtractor(_FEBase):
+# %% ../nbs/13_eval.ipynb #1fa79bb7
+class PixelFeatureExtractor(_Extractor):
     "Grey pixels average-pooled to 16×16: 256 model-free features in [0, 1] for torch-fidelity"
-    def __init__(self, name, features_list, **kwargs): super().__init__(name, features_list)
-    @staticmethod
-    def get_provided_features_list(): return ("256",)
-    @staticmethod
-    def get_default_feature_layer_for_metric(metric): return "256"
-    @staticmethod
-    def can_be_compiled(): return False
-    @staticmethod
-    def get_dummy_input_for_compile(): return None
+    FEATURES = ("256",)
     def forward(self, x): return (F.adaptive_avg_pool2d(x[:, :1].float() / 255, 16).flatten(1),)
 
 _FE.pop("pixels-16", None)   # a re-import replaces the class instead of failing
 torch_fidelity.register_feature_extractor("pixels-16", PixelFeatureExtractor)
 
-# %% ../nbs/13_eval.ipynb #ec8f1160
+# %% ../nbs/13_eval.ipynb #d21f6123
 def xrv_weights_file(
     folder:str|Path|None=None,  # a folder holding the DenseNet weights file (default: torchxrayvision's cache)
 )->Path:
@@ -199,21 +200,14 @@ def xrv_weights_file(
     if not f.is_file(): raise MissingWeightsError(f"torchxrayvision DenseNet weights not found at {f}; download {url} there (wget {url} -O {f})")
     return f
 
-class XRVFeatureExtractor(_FEBase):
+class XRVFeatureExtractor(_Extractor):
     "torchxrayvision DenseNet-121 features (1024) for torch-fidelity; `feature_extractor_weights_path` is the weights folder"
+    FEATURES = ("1024",)
     def __init__(self, name, features_list, feature_extractor_weights_path=None, **kwargs):
         super().__init__(name, features_list)
         import torchxrayvision as xrv
         f = xrv_weights_file(feature_extractor_weights_path)
         self.model = xrv.models.DenseNet(weights="densenet121-res224-all", cache_dir=str(f.parent)).eval()
-    @staticmethod
-    def get_provided_features_list(): return ("1024",)
-    @staticmethod
-    def get_default_feature_layer_for_metric(metric): return "1024"
-    @staticmethod
-    def can_be_compiled(): return False
-    @staticmethod
-    def get_dummy_input_for_compile(): return None
     def forward(self, x):
         g = x[:, :1].float() / 255 * 2048 - 1024               # grey uint8 → torchxrayvision's [-1024, 1024]
         g = F.interpolate(g, size=(224, 224), mode="bilinear", align_corners=False, antialias=True)
@@ -297,7 +291,7 @@ def generate(
     key = lambda r: (r["seed"], r["item"], r["copy"])
     return sorted({key(r): r for r in rows}.values(), key=key)
 
-# %% ../nbs/13_eval.ipynb #b3fb6b8f
+# %% ../nbs/13_eval.ipynb #17a12666
 METRIC_KEYS = ("fid_2048", "fid_64", "fid_192", "kid_mean", "kid_std", "clip_score", "fd_phantom", "kid_phantom", "faithfulness_auroc")
 
 def _cache_file(dataset:str, split:str, size:int, seed:int, extractor:str, weights)->Path:
@@ -355,35 +349,35 @@ def evaluate(
     t0 = time.time()
     rows = generate(pipe, prompts, gen_dir, labels, seeds, n_per_prompt, num_inference_steps, guidance_scale, scheduler, size, batch_size, progress)
     gen_s = time.time() - t0
-    fake = torch.stack([to_uint8(Image.open(gen_dir/r["file"]), size) for r in rows])
+    gen_ims = [Image.open(gen_dir/r["file"]).convert("RGB") for r in rows]
+    fake = torch.stack([to_uint8(im, size) for im in gen_ims])
     real_fn = lambda: torch.stack([to_uint8(ds[i]["pixel_values"], size) for i in idx])
+    sub = "" if max_items is None else f"-first{max_items}"
+    def measure(extractor, layers, weights=None):   # real features (cached per dataset split, size, extractor) against the generated ones
+        fr = real_features(real_fn, _cache_file(cfg["dataset"], split + sub, size, cfg["seed"], extractor, weights), extractor=extractor, layers=layers, weights=weights)
+        return distances(fr, extract_features(fake, extractor, layers, weights=weights), kid_subset_size)
     res, skipped = {k: None for k in METRIC_KEYS}, {}
     info = dict(which=which, split=split, seeds=list(seeds), n_per_prompt=n_per_prompt, n_generated=len(rows), n_real=len(idx),
                 num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, scheduler=scheduler or type(pipe.scheduler).__name__,
                 size=size, generation_seconds=gen_s, protocol="grey (ITU-R 601) ×3 channels, uint8, run resolution; extractor's own resize")
-    sub = "" if max_items is None else f"-first{max_items}"
     try:
         w = inception_weights(inception_weights_path)
-        fr = real_features(real_fn, _cache_file(cfg["dataset"], split + sub, size, cfg["seed"], "inception", w), weights=w)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res |= distances(fr, extract_features(fake, weights=w), kid_subset_size)
+            res |= measure("inception-v3-compat", ("2048", "64", "192"), w)
         info["fid_warnings"] = sorted({str(c.message) for c in caught})
     except MissingWeightsError as e:
         for k in ("fid_2048", "fid_64", "fid_192", "kid_mean", "kid_std"): skipped[k] = str(e)
     if clip_model is None: skipped["clip_score"] = "clip_model=None"
     else:
         try:
-            c = clip_score([Image.open(gen_dir/r["file"]) for r in rows], [r["prompt"] for r in rows], clip_model, pipe.tokenizer)
+            c = clip_score(gen_ims, [r["prompt"] for r in rows], clip_model, pipe.tokenizer)
             res["clip_score"] = c.pop("clip_score"); info |= c | dict(clip_model=clip_model)
         except MissingWeightsError as e: skipped["clip_score"] = str(e)
     try:
-        xw = str(xrv_weights_file(xrv_weights).parent)
-        fr = real_features(real_fn, _cache_file(cfg["dataset"], split + sub, size, cfg["seed"], "xrv-densenet121", xw), extractor="xrv-densenet121", layers=("1024",), weights=xw)
-        res["fid_xrv"] = distances(fr, extract_features(fake, "xrv-densenet121", ("1024",), weights=xw), kid_subset_size)["fid_1024"]
+        res["fid_xrv"] = measure("xrv-densenet121", ("1024",), str(xrv_weights_file(xrv_weights).parent))["fid_1024"]
     except MissingWeightsError as e: res["fid_xrv"] = None; skipped["fid_xrv"] = str(e)
-    fr = real_features(real_fn, _cache_file(cfg["dataset"], split + sub, size, cfg["seed"], "pixels-16", None), extractor="pixels-16", layers=("256",))
-    res["fd_pixels"] = distances(fr, extract_features(fake, "pixels-16", ("256",)), kid_subset_size)["fid_256"]   # model-free check (extra key)
+    res["fd_pixels"] = measure("pixels-16", ("256",))["fid_256"]   # model-free check (extra key)
     use_clf = cfg["dataset"] == "phantom_iu" if classifier is None else classifier
     if not use_clf:
         for k in ("fd_phantom", "kid_phantom", "faithfulness_auroc"): skipped[k] = f"the finding classifier is trained on phantom_iu, not {cfg['dataset']}"
@@ -391,9 +385,7 @@ def evaluate(
         try:
             from selora.classifier import load_classifier
             clf = load_classifier()
-            fr = real_features(real_fn, _cache_file(cfg["dataset"], split + sub, size, cfg["seed"], "selora-phantom", None),
-                               extractor="selora-phantom", layers=("phantom",))
-            d = distances(fr, extract_features(fake, "selora-phantom", ("phantom",)), kid_subset_size)
+            d = measure("selora-phantom", ("phantom",))
             res["fd_phantom"], res["kid_phantom"], info["kid_phantom_std"] = d["fid_phantom"], d["kid_mean"], d["kid_std"]
             if labels is None: skipped["faithfulness_auroc"] = f"{cfg['dataset']} items carry no labels"
             else:

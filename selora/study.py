@@ -120,7 +120,7 @@ def plot_growth(ranks_json, path:str|Path|None=None, title:str=""):
     if path is not None: fig.savefig(path, dpi=120)
     return fig
 
-# %% ../nbs/15_study.ipynb #f5ed7bc0
+# %% ../nbs/15_study.ipynb #18138653
 def qualitative_grid(
     real:list,            # real images (PIL or H×W[×3] arrays), one per prompt
     generated:dict,       # {method: [image per prompt]}
@@ -145,11 +145,13 @@ def qualitative_grid(
 def manifest_images(run_dir:str|Path, which:str="best", split:str="test", n:int=6)->tuple:
     "The first seed/copy image of the first n test items of an evaluated run, and their prompts"
     from PIL import Image
+    from selora.eval import _read_manifest
     d = Path(run_dir)/f"eval_{which}_{split}"
-    rows = [json.loads(l) for l in (d/"manifest.jsonl").read_text().splitlines() if l.strip()]
-    first = {}
+    rows = _read_manifest(d/"manifest.jsonl")
+    if not rows: raise FileNotFoundError(f"{d/'manifest.jsonl'} lists no images: evaluate the run first (selora-eval {run_dir})")
+    seed0, first = min(r["seed"] for r in rows), {}
     for r in rows:
-        if r["copy"] == 0 and r["item"] not in first and r["seed"] == min(x["seed"] for x in rows): first[r["item"]] = r
+        if r["copy"] == 0 and r["seed"] == seed0: first.setdefault(r["item"], r)
     items = sorted(first)[:n]
     return [Image.open(d/first[i]["file"]).convert("L") for i in items], [first[i]["prompt"] for i in items], items
 
