@@ -13,7 +13,7 @@ __all__ = ['rank_tables', 'plot_rank_heatmaps', 'layer_type', 'growth_curves', '
            'manifest_images', 'sweep_grid', 'run_status', 'run_one', 'experiment_notebook', 'sweep', 'main',
            'quickstart', 'quickstart_main']
 
-# %% ../nbs/15_study.ipynb #19ad141f
+# %% ../nbs/15_study.ipynb #04495da5
 _UNET_COLS = {"attn1.to_q": "attn1 q", "attn1.to_k": "attn1 k", "attn1.to_v": "attn1 v", "attn1.to_out.0": "attn1 out",
               "attn2.to_q": "attn2 q", "attn2.to_k": "attn2 k", "attn2.to_v": "attn2 v", "attn2.to_out.0": "attn2 out",
               "ff.net.0.proj": "ff in", "ff.net.2": "ff out"}
@@ -56,7 +56,8 @@ def plot_rank_heatmaps(
 ):
     "Annotated heatmaps of the final ranks: the U-Net's transformer blocks and the text encoder's layers"
     import matplotlib.pyplot as plt, seaborn as sns
-    ranks = _load_ranks(ranks)["ranks"] if not isinstance(ranks, dict) or "ranks" in ranks else ranks
+    if not isinstance(ranks, dict): ranks = _load_ranks(ranks)
+    ranks = ranks.get("ranks", ranks)   # ranks.json contents or a bare ranks map
     tabs = rank_tables(ranks)
     tabs = {k: v for k, v in tabs.items() if len(v)}
     fig, axs = plt.subplots(1, len(tabs), figsize=(5.5 * len(tabs), 0.45 * max(len(v) for v in tabs.values()) + 2), squeeze=False,
