@@ -52,3 +52,17 @@ def test_quarto_config_is_where_nbdev_reads_it():
     assert not missing, f"sidebar.yml lists notebooks that do not exist: {missing}"
     nbs = {p.name for p in (ROOT/"nbs").glob("[0-9]*.ipynb")} | {"index.ipynb"} | {f"experiments/{p.name}" for p in (ROOT/"nbs"/"experiments").glob("[!_]*.ipynb")}
     assert nbs <= set(listed), f"notebooks missing from sidebar.yml: {sorted(nbs - set(listed))}"
+
+def test_notebook_links_resolve():
+    "Every relative link in a notebook's markdown (as Quarto will render it) points at a file that exists"
+    import re
+    bad = []
+    for p in sorted((ROOT/"nbs").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in p.parts: continue
+        for c in nbformat.read(p, as_version=4).cells:
+            if c.cell_type != "markdown": continue
+            for link in re.findall(r"\]\(([^)\s]+)\)", c.source):
+                if re.match(r"^[a-z]+:|^#", link): continue          # external or in-page
+                target = (p.parent/link.split("#")[0]).resolve()
+                if not target.exists(): bad.append(f"{p.relative_to(ROOT)} -> {link}")
+    assert not bad, f"links to missing files: {bad}"
