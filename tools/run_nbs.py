@@ -1,6 +1,8 @@
 """Execute notebooks in place so that the docs show real outputs (figures come from executed notebooks).
 Usage: python tools/run_nbs.py nbs/00_layer.ipynb [...]; then run nbdev_clean. Slow cells run too."""
-import sys, time, nbformat
+import os, sys, time, nbformat
+# figures must be captured inline: a non-interactive backend (MPLBACKEND=Agg, as the test scripts set) would drop them
+os.environ.pop("MPLBACKEND", None)
 from pathlib import Path
 from nbclient import NotebookClient
 for p in map(Path, sys.argv[1:]):
