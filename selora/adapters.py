@@ -77,6 +77,15 @@ class Adapter:
         for m in self.models.values(): m.requires_grad_(False)   # freeze everything else
         self.optimizer = None
         self.layers = self._inject()                            # {qualified name: layer}
+        self._float32_adapters()
+
+    @torch.no_grad()
+    def _float32_adapters(self):
+        "Adapters train in float32 (or wider) whatever the base's precision: peft's LoraModel / AdaLoraModel follow the base's dtype"
+        for l in self.layers.values():
+            for n, p in l.named_parameters():
+                if not n.startswith("base_layer.") and p.is_floating_point() and torch.promote_types(p.dtype, torch.float32) != p.dtype:
+                    p.data = p.data.float()                     # in place: the parameter objects, which peft holds, stay
 
     def validate(self, cfg:dict)->dict: return cfg
     def _inject(self)->dict: raise NotImplementedError
@@ -90,8 +99,10 @@ class Adapter:
         "Called once, after the optimizer is built from `trainable_parameters()`"
         self.optimizer = optimizer
     def step_context(self, step:int):
-        "A context manager around the forward + backward of training step `step`"
+        "A context manager around the forward + backward pass(es) of training step `step` (all its micro-batches)"
         return nullcontext()
+    def next_micro_batch(self, step:int):
+        "Called inside `step_context(step)` between the micro-batches of one optimizer step (gradient accumulation)"
     def before_backward(self, loss:torch.Tensor, step:int)->torch.Tensor:
         "The loss to backpropagate"
         return loss
@@ -192,6 +203,7 @@ class SeLoRAAdapter(Adapter):
         if self.grower is None: raise RuntimeError("selora needs the optimizer: call adapter.bind_optimizer(optimizer) before training")
         return self.grower
     def step_context(self, step): return self._need_grower().probe(step)
+    def next_micro_batch(self, step): self._need_grower().next_micro_batch()
     def after_step(self, step): return {"grown": self._need_grower().grow(step)}
     def rank_map(self): return {q: l.rank for q, l in self.layers.items()}
     def lora_weights(self, rank=None): return {q: (l.lora_A.weight, l.lora_B.weight, l.scaling * l.rank) for q, l in self.layers.items()}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_fisher.ipynb #294fa0c7
 from __future__ import annotations
-import math
+import copy, math
 import torch
 from torch import nn
 from .layer import SeLoRALinear
@@ -57,11 +57,11 @@ def fi_scores(
 
 # %% ../nbs/01_fisher.ipynb #41cd9a68
 class FisherProbe:
-    "Context manager around one forward+backward that measures every layer's FI-Scores (Eq. 3–4) from that pass"
+    "Context manager around the forward+backward pass(es) of one optimizer step that measures every layer's FI-Scores (Eq. 3–4)"
     def __init__(self,
                  layers:dict[str, SeLoRALinear], # {name: layer}, as returned by `add_selora`
                  fisher:str="per_sample",        # "per_sample" (Eq. 3) or "batch" (the released code's squared batch gradient)
-                 reduction:str="mean",           # How the loss reduces over the batch: "mean" or "sum"
+                 reduction:str="mean",           # How the loss reduces over the batch (all micro-batches together): "mean" or "sum"
                  generator:torch.Generator|None=None, # RNG for the candidates K (CPU); None uses torch's global RNG
                  all_reduce=None,                # Under torch.distributed: f(tensor) averaging it in place over processes
                 ):
@@ -71,13 +71,19 @@ class FisherProbe:
             if not isinstance(l, SeLoRALinear): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear")
         self.layers, self.fisher, self.reduction, self.generator = dict(layers), fisher, reduction, generator
         self.all_reduce = all_reduce
-        self.scores, self._acc, self._handles = {}, {}, []
+        self.scores, self._handles, self.active = {}, [], False
+        self._reset()
+
+    def _reset(self):
+        self._acc, self._n = {}, 0                    # the open micro-batch: per-sample gradients, sample count
+        self._sums, self._n_total = {}, 0             # the closed ones, folded into sums
 
     def __enter__(self):
-        self.scores, self._acc = {}, {}
+        self.scores = {}; self._reset()
         for name, layer in self.layers.items():
             layer.draw_candidate(self.generator)
             self._handles.append(layer.register_forward_hook(self._forward_hook(name)))
+        self.active = True
         return self
 
     def _forward_hook(self, name):
@@ -90,40 +96,81 @@ class FisherProbe:
     @torch.no_grad()
     def _accumulate(self, name, layer, x, g):
         N = x.shape[0]
-        if self.reduction == "mean": g = g * N     # per-sample gradient of a batch-mean loss
+        self._n = max(self._n, N)
+        if self.reduction == "mean": g = g * N     # per-sample gradient of a (micro-)batch-mean loss
         new = per_sample_grads(x, g, layer.lora_A.weight, layer.lora_B.weight, layer.candidate, layer.scaling)
         old = self._acc.get(name)
         self._acc[name] = new if old is None else tuple(a + b for a, b in zip(old, new))
 
+    def next_micro_batch(self):
+        "Close the current micro-batch and start the next one (gradient accumulation): call it between micro-batches"
+        if not self.active: raise RuntimeError("next_micro_batch() belongs between the micro-batches inside the probe's `with` block")
+        self._fold()
+
+    @torch.no_grad()
+    def _fold(self):
+        "Fold the open micro-batch's per-sample gradients into the sums: Σ‖u‖² (per_sample) or Σu (batch), u in its loss's units"
+        if not self._acc: return
+        N = self._n
+        w = 1 / N if self.reduction == "mean" else 1.0       # u = w·G: G was taken as the gradient of the micro-batch mean
+        for n, G in self._acc.items():
+            if self.fisher == "per_sample":
+                sA, sB, sb = (g.pow(2).sum() * w * w for g in G)
+                new = [sA + sB, sb]
+            else: new = [g.sum(0) * w for g in G]
+            old = self._sums.get(n)
+            self._sums[n] = new if old is None else [a + b for a, b in zip(old, new)]
+        self._n_total += N
+        self._acc, self._n = {}, 0
+
+    def _local(self, name):
+        "This process's part over all its micro-batches: (fi_orig, fi_exp) for per_sample, the mean gradients (A, B, b) for batch"
+        N, s = self._n_total, self._sums.get(name)
+        f = N if self.reduction == "mean" else 1.0    # the per-sample gradient is f·u
+        if self.fisher == "per_sample":               # mean over samples of ‖f·u‖²
+            if s is None: return None
+            o, b = s[0] * (f * f / N), s[1] * (f * f / N)
+            return torch.stack([o, o + b])
+        if s is None: return None
+        return [t * (f / N) for t in s]               # mean over samples of f·u
+
     def __exit__(self, exc_type, *_):
         for h in self._handles: h.remove()
-        self._handles = []
-        if exc_type is not None: return False
+        self._handles, self.active = [], False
+        if exc_type is not None: self._reset(); return False
+        self._fold()
         if self.all_reduce is not None: self.scores = self._reduced_scores()
         else:
-            names = [n for n in self.layers if n in self._acc]   # model order, not backward order
+            names = [n for n in self.layers if n in self._sums]   # model order, not backward order
             if names:  # one device sync for all layers
-                vals = torch.stack([torch.stack(fi_scores(*self._acc[n], fisher=self.fisher)) for n in names]).cpu().tolist()
+                vals = torch.stack([self._finish(self._local(n)) for n in names]).cpu().tolist()
                 self.scores = {n: (o, e) for n, (o, e) in zip(names, vals)}
-        self._acc = {}
+        self._reset()
         return False
+
+    def _finish(self, local):
+        "(fi_orig, fi_exp) from `_local`: as is for per_sample, squared mean gradients for batch"
+        if self.fisher == "per_sample": return local
+        fi_orig = local[0].pow(2).sum() + local[1].pow(2).sum()
+        return torch.stack([fi_orig, fi_orig + local[2].pow(2).sum()])
 
     def _reduced_scores(self)->dict:
         "Scores over the global batch of all processes (each holding an equal share of it)"
         dev = next(iter(self.layers.values())).lora_A.weight.device
         if self.fisher == "per_sample":   # the mean of per-sample squares is the mean of the processes' means
-            local = torch.stack([torch.stack(fi_scores(*self._acc[n])) if n in self._acc else torch.zeros(2, device=dev)
-                                 for n in self.layers])
+            local = torch.stack([l if (l := self._local(n)) is not None else torch.zeros(2, device=dev) for n in self.layers])
             self.all_reduce(local)
             return {n: tuple(v) for n, v in zip(self.layers, local.cpu().tolist())}
         # "batch": square the global mean gradient, so average the mean gradients first
-        means = [[G.mean(0) for G in self._acc[n]] for n in self.layers]
+        def zeros(l):   # a layer this process did not use: zero gradient, in the shapes the others send
+            A = l.lora_A.weight
+            return [A.new_zeros(l.rank, l.in_features), A.new_zeros(l.out_features, l.rank), A.new_zeros(l.out_features)]
+        means = [m if (m := self._local(n)) is not None else zeros(l) for n, l in self.layers.items()]
         flat = torch.cat([g.flatten() for m in means for g in m]); self.all_reduce(flat)
         out, i = {}, 0
         for n, m in zip(self.layers, means):
             k = [flat[i:(i := i + g.numel())].reshape(g.shape) for g in m]
-            fi_orig = k[0].pow(2).sum() + k[1].pow(2).sum()
-            out[n] = (fi_orig.item(), (fi_orig + k[2].pow(2).sum()).item())
+            out[n] = tuple(self._finish(k).cpu().tolist())
         return out
 
     @property

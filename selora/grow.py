@@ -74,10 +74,14 @@ class SeLoRAGrower:
         FisherProbe(self.layers, fisher, reduction)   # validates fisher / reduction now
 
     def probe(self, step:int):
-        "A `FisherProbe` for this step's forward+backward if step % interval == 0, else a no-op context"
+        "A `FisherProbe` for this step's forward+backward pass(es) if step % interval == 0, else a no-op context"
         if step % self.interval: return nullcontext()
         self._probe, self._probe_step = FisherProbe(self.layers, self.fisher, self.reduction, self.generator, self.all_reduce), step
         return self._probe
+
+    def next_micro_batch(self):
+        "Between the micro-batches of one optimizer step (gradient accumulation): tell the open probe; a no-op off the interval"
+        if self._probe is not None and self._probe.active: self._probe.next_micro_batch()
 
     def grow(self, step:int)->list[str]:
         "Grow every probed layer whose FI-Ratio ≥ threshold (and rank < max_rank); returns their names"

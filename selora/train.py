@@ -5,6 +5,7 @@
 # %% ../nbs/12_train.ipynb #21ccede5
 from __future__ import annotations
 import csv, dataclasses, json, math, os, shutil, time, typing
+from contextlib import nullcontext
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
@@ -14,7 +15,7 @@ from safetensors.torch import save_file
 
 # %% auto #0
 __all__ = ['TrainConfig', 'tiny_pipeline', 'load_pipeline', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
-           'diffusion_loss', 'TrainingError', 'train', 'plot_training', 'validate', 'main']
+           'draw_noise', 'diffusion_loss', 'TrainingError', 'train', 'plot_training', 'validate', 'main']
 
 # %% ../nbs/12_train.ipynb #cc3e0344
 @dataclass
@@ -30,13 +31,14 @@ class TrainConfig:
     rank:int = 4                     # rank of LoRA / DyLoRA (AdaLoRA: target rank)
     epochs:int = 10                  # 10 for IU X-Ray, 100 for Montgomery
     max_steps:int|None = None        # stop after this many optimizer steps (None: run all epochs)
-    batch_size:int = 8
+    batch_size:int = 8               # the global batch of one optimizer step (all processes and micro-batches together)
+    grad_accum:int = 1               # micro-batches per optimizer step (gradient accumulation)
     lr:float = 1e-4
     resolution:int = 64              # image side; 224 in the paper, 64 for the CPU default
     out_dir:str = "runs/train"
     checkpoint_every:int = 200       # optimizer steps between checkpoints (also one at each epoch end)
     keep_checkpoints:int = 2
-    mixed_precision:str = "no"       # no, fp16 or bf16 (adapters stay float32)
+    mixed_precision:str = "no"       # no, fp16 or bf16: autocast, and the frozen VAE, U-Net and text encoder in that dtype (adapters stay float32)
     resume:bool = True               # carry on from the last checkpoint in out_dir
     overwrite:bool = False           # start over even if out_dir holds a run
     adapter:dict = field(default_factory=dict)   # extra adapter options (e.g. alpha)
@@ -51,8 +53,11 @@ class TrainConfig:
             if not ok: raise TypeError(f"config field {f.name!r} must be {t}, got {v!r} ({type(v).__name__})")
         if self.method not in ("selora", "lora", "dylora", "adalora"):
             raise ValueError(f"config field 'method' must be one of selora, lora, dylora, adalora; got {self.method!r}")
-        for k in ("epochs", "batch_size", "resolution", "checkpoint_every", "keep_checkpoints", "interval", "rank"):
+        for k in ("epochs", "batch_size", "grad_accum", "resolution", "checkpoint_every", "keep_checkpoints", "interval", "rank"):
             if getattr(self, k) < 1: raise ValueError(f"config field {k!r} must be >= 1, got {getattr(self, k)!r}")
+        if self.batch_size % self.grad_accum:
+            raise ValueError(f"config field 'batch_size'={self.batch_size} must be divisible by 'grad_accum'={self.grad_accum} "
+                             "(an optimizer step splits its batch into grad_accum equal micro-batches)")
         if self.max_steps is not None and self.max_steps < 1: raise ValueError(f"config field 'max_steps' must be >= 1 or None, got {self.max_steps!r}")
         if not self.lr > 0: raise ValueError(f"config field 'lr' must be > 0, got {self.lr!r}")
         if self.mixed_precision not in ("no", "fp16", "bf16"): raise ValueError(f"config field 'mixed_precision' must be no, fp16 or bf16, got {self.mixed_precision!r}")
@@ -136,21 +141,30 @@ def load_checkpoint(ckpt:Path, adapter, build_optimizer)->tuple:
     return opt, json.loads((ckpt/"train_state.json").read_text()), g
 
 # %% ../nbs/12_train.ipynb #d144544a
-def diffusion_loss(pipe, pixel_values, input_ids, generator:torch.Generator, shard:tuple[int, int]=(0, 1))->torch.Tensor:
-    "The latent-diffusion training loss of one batch (or of this process's `shard` = (rank, world) of it)"
+def draw_noise(pipe, n:int, size:tuple[int, int], generator:torch.Generator)->tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "The random draws of a batch of n images of `size` (H, W), in one fixed order: the VAE posterior's ε, the noise, the timesteps"
+    vc = pipe.vae.config
+    f = 2 ** (len(vc.block_out_channels) - 1)          # the VAE's downsampling (diffusers' vae_scale_factor)
+    shape = (n, vc.latent_channels, size[0] // f, size[1] // f)
+    return (torch.randn(shape, generator=generator), torch.randn(shape, generator=generator),
+            torch.randint(0, pipe.scheduler.config.num_train_timesteps, (n,), generator=generator))
+
+def diffusion_loss(pipe, pixel_values, input_ids, generator:torch.Generator|None=None, shard:tuple[int, int]=(0, 1),
+                   draws:tuple|None=None)->torch.Tensor:
+    "The latent-diffusion training loss of one batch (or of this process's `shard` = (rank, world) of it, or of the rows whose `draws` are given)"
     vae, unet, te, sched = pipe.vae, pipe.unet, pipe.text_encoder, pipe.scheduler
     dev = unet.device
-    rank, world = shard
-    def draw(shape, f=torch.randn, **kw):   # draw for the whole batch, keep this process's rows: as one process would
-        return f(*kw.pop("args", ()), (shape[0] * world,) + tuple(shape[1:]), generator=generator, **kw)[rank::world]
+    if draws is None:   # draw for the whole batch, keep this process's rows: as one process would
+        rank, world = shard
+        draws = [d[rank::world] for d in draw_noise(pipe, pixel_values.shape[0] * world, pixel_values.shape[-2:], generator)]
+    eps_lat, noise, t = draws
     with torch.no_grad():
         dist = vae.encode(pixel_values.to(dev, vae.dtype)).latent_dist
-        # sample the latent, the noise and a timestep per sample
-        eps_lat = draw(dist.mean.shape).to(dev, dist.mean.dtype)
-        latents = (dist.mean + dist.std * eps_lat) * vae.config.scaling_factor
-    noise = draw(latents.shape).to(dev, latents.dtype)
-    t = draw((latents.shape[0],), torch.randint, args=(0, sched.config.num_train_timesteps)).to(dev)
-    # add noise to the latents (forward diffusion) with the pipeline's scheduler
+        if dist.mean.shape != eps_lat.shape:
+            raise ValueError(f"the VAE gives latents of shape {tuple(dist.mean.shape)}, the draws have {tuple(eps_lat.shape)}")
+        # sample the latent with the drawn ε, then add the drawn noise at the drawn timestep (forward diffusion)
+        latents = (dist.mean + dist.std * eps_lat.to(dev, dist.mean.dtype)) * vae.config.scaling_factor
+    noise, t = noise.to(dev, latents.dtype), t.to(dev)
     noisy = sched.add_noise(latents, noise, t)
     # predict the noise residual, conditioned on the report text
     cond = te(input_ids.to(dev))[0]
@@ -182,9 +196,12 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     from selora.data import load_dataset
     cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
     out = Path(cfg.out_dir); ckpt_dir = out/"checkpoints"
-    acc = Accelerator(mixed_precision=cfg.mixed_precision, cpu=not torch.cuda.is_available())
+    acc = Accelerator(cpu=not torch.cuda.is_available())   # processes and device; the precision is the run's own (below)
     world, rank, main = acc.num_processes, acc.process_index, acc.is_main_process
-    if cfg.batch_size % world: raise TrainingError(f"batch_size={cfg.batch_size} (the global batch) must be divisible by the {world} processes")
+    accum = cfg.grad_accum
+    if cfg.batch_size % (accum * world):
+        raise TrainingError(f"config field 'batch_size'={cfg.batch_size} (the global batch) must be divisible by 'grad_accum' × processes "
+                            f"= {accum} × {world}: every process takes an equal share of every micro-batch")
     def avg_(t):   # average over processes, in place
         torch.distributed.all_reduce(t); return t.div_(world)
     if (out/"metrics.json").exists() and not cfg.overwrite:
@@ -195,6 +212,12 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     torch.manual_seed(cfg.seed)
     pipe = load_pipeline(cfg.base_model, cfg.seed)
     pipe.to(acc.device)
+    weight_dtype = {"no": None, "fp16": torch.float16, "bf16": torch.bfloat16}[cfg.mixed_precision]
+    if weight_dtype is not None:     # the frozen base in half precision; the adapters (made below) stay float32
+        for m in (pipe.vae, pipe.unet, pipe.text_encoder): _cast_base(m, weight_dtype)
+    autocast = (lambda: torch.autocast(acc.device.type, dtype=weight_dtype)) if weight_dtype is not None else nullcontext
+    # fp16 has a narrow exponent: scale the loss so that small gradients do not underflow (bf16 needs no scaling)
+    scaler = torch.amp.GradScaler(acc.device.type, enabled=cfg.mixed_precision == "fp16")
     train_ds, val_ds = datasets or (load_dataset(cfg.dataset, cfg.data_dir, "train", size=cfg.resolution, seed=cfg.seed),
                                     load_dataset(cfg.dataset, cfg.data_dir, "val", size=cfg.resolution, seed=cfg.seed))
     steps_per_epoch = len(train_ds) // cfg.batch_size
@@ -222,7 +245,10 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     log_f = open(out/"log.csv" if main else os.devnull, "a", newline=""); log = csv.writer(log_f)
     if step == 0: log.writerow(["step", "epoch", "loss", "lr", "total_rank", "trainable", "step_seconds", "events"])
     tb = _tensorboard(out/"tensorboard") if main else None
-    save = (lambda *a: save_checkpoint(ckpt_dir, *a, keep=cfg.keep_checkpoints)) if main else (lambda *a: None)
+    if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
+    def save(*a):
+        if scaler.is_enabled(): state["grad_scaler"] = scaler.state_dict()
+        if main: save_checkpoint(ckpt_dir, *a, keep=cfg.keep_checkpoints)
     t0, bar = time.time(), tqdm(total=total, initial=step, desc=f"train {cfg.method}", disable=not (progress and main))
     def validate_and_keep():   # the validation loss of the current adapter; the best one is kept (§3.5)
         v = validate(pipe, val_ds, cfg)
@@ -237,18 +263,31 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                 if step >= total: break
                 t_step = time.perf_counter()
                 px, ids = _collate(train_ds, batches[b][rank::world], pipe.tokenizer)     # this process's share
-                with adapter.step_context(step), acc.autocast():
-                    loss = diffusion_loss(pipe, px, ids, gen, (rank, world))
-                    loss_all = avg_(loss.detach().clone()) if world > 1 else loss.detach()
-                    if not torch.isfinite(loss_all):
-                        raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {epoch}); the last good checkpoint "
-                                            f"is {latest_checkpoint(ckpt_dir)}: lower lr or use mixed_precision='no'")
-                    adapter.before_backward(loss, step).backward()
+                draws = [d[rank::world] for d in draw_noise(pipe, len(batches[b]), px.shape[-2:], gen)]  # the global batch's, its rows
+                n, losses = len(px) // accum, []
+                with adapter.step_context(step):            # all micro-batches of one optimizer step
+                    for m in range(accum):
+                        if m: adapter.next_micro_batch(step)
+                        rows = slice(m * n, (m + 1) * n)
+                        with autocast():
+                            loss = diffusion_loss(pipe, px[rows], ids[rows], draws=[d[rows] for d in draws])
+                            loss_all = avg_(loss.detach().clone()) if world > 1 else loss.detach()
+                            if not torch.isfinite(loss_all):
+                                raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {epoch}); the last good checkpoint "
+                                                    f"is {latest_checkpoint(ckpt_dir)}: lower lr or use mixed_precision='no'")
+                            out_loss = adapter.before_backward(loss, step)
+                            scaler.scale(out_loss / accum if accum > 1 else out_loss).backward()   # the mean over the micro-batches
+                        losses.append(loss_all)
+                loss_all = losses[0] if accum == 1 else torch.stack(losses).mean()
                 if world > 1:        # the adapters are small: average their gradients ourselves (no DDP, which cannot follow growth)
                     for p in adapter.trainable_parameters():
                         if p.grad is not None: avg_(p.grad)
                 loss = loss_all
-                opt.step(); events = adapter.after_step(step); opt.zero_grad(set_to_none=True)
+                scale = scaler.get_scale() if scaler.is_enabled() else None
+                scaler.step(opt); scaler.update()   # opt.step(), unless fp16: then unscaled first, and skipped if a gradient is inf/NaN
+                events = adapter.after_step(step); opt.zero_grad(set_to_none=True)
+                if scale is not None and scaler.get_scale() < scale:    # the same on every process: their gradients were averaged first
+                    events = {**(events or {}), "skipped": f"fp16 gradient overflow: step skipped, loss scale {scale:g} -> {scaler.get_scale():g}"}
                 step += 1; state["batch"] = b + 1
                 ranks = adapter.rank_map()
                 log.writerow([step, epoch, f"{loss.item():.6f}", cfg.lr, sum(ranks.values()), adapter.num_trainable(), f"{time.perf_counter() - t_step:.4f}",
@@ -271,7 +310,7 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
         if tb is not None: tb.close()
     metrics = dict(steps=step, seconds=time.time() - t0, best_val=state["best_val"], best_step=state["best_step"],
                    val_losses=state["val_losses"], total_rank=sum(adapter.rank_map().values()), parameters=adapter.parameter_counts(),
-                   processes=world, peak_memory_mb=_peak_memory_mb(acc.device))
+                   processes=world, peak_memory_mb=_peak_memory_mb(acc.device), grad_accum=accum, dtypes=_dtypes(pipe, adapter))
     if world > 1:   # a guard, not a hope: every process must hold the same adapter
         flat = torch.cat([p.detach().flatten() for p in adapter.trainable_parameters()])
         ref = flat.clone(); torch.distributed.broadcast(ref, 0)
@@ -286,6 +325,20 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
         plot_training(out)
     acc.wait_for_everyone()
     return metrics
+
+def _cast_base(model:nn.Module, dtype:torch.dtype):
+    "Cast a frozen model's floating weights to `dtype`, except modules its class keeps in float32 (`_keep_in_fp32_modules`)"
+    keep = getattr(model, "_keep_in_fp32_modules", None) or []
+    nn.Module.to(model, dtype=dtype)    # (diffusers' own `.to` warns about the list even when it is empty)
+    for name, mod in model.named_modules():
+        if any(k in name.split(".") for k in keep): nn.Module.to(mod, dtype=torch.float32)
+
+def _dtypes(pipe, adapter)->dict:
+    "The dtypes the run trained with: of the frozen base (VAE, U-Net, text encoder) and of the adapter parameters"
+    name = lambda p: str(p.dtype).removeprefix("torch.")
+    own = {id(p) for l in adapter.layers.values() for n, p in l.named_parameters() if not n.startswith("base_layer.")}
+    base = {name(p) for m in (pipe.vae, pipe.unet, pipe.text_encoder) for p in m.parameters() if id(p) not in own}
+    return dict(base=sorted(base), adapter=sorted({name(p) for p in adapter.trainable_parameters()}))
 
 def _peak_memory_mb(device)->dict:
     "Peak memory: the process's maximum resident set, and CUDA's peak allocation on a GPU"

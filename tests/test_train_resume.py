@@ -67,3 +67,22 @@ def test_cli_rejects_bad_config(tmp_path):
     bad = tmp_path/"bad.json"; bad.write_text(json.dumps({"learning_rate": 1e-4}))
     r = subprocess.run([str(Path(sys.executable).parent/"selora-train"), "--config", str(bad)], env=env(), capture_output=True, text=True)
     assert r.returncode == 2 and "unknown config key 'learning_rate'" in r.stderr
+
+def test_resume_with_grad_accum(tmp_path):
+    "A run accumulating 2 micro-batches per step, stopped at a checkpoint (step 7, mid-epoch) and resumed, ends where an uninterrupted one ends"
+    data = make_folder(tmp_path/"data")
+    over = dict(epochs=2, grad_accum=2)
+    full = subprocess.run(cmd(data, tmp_path/"full", **over), env=env(), capture_output=True, text=True, timeout=900)
+    assert full.returncode == 0, full.stderr[-3000:]
+    out = tmp_path/"part"
+    part = subprocess.run(cmd(data, out, **over, max_steps=7), env=env(), capture_output=True, text=True, timeout=900)
+    assert part.returncode == 0, part.stderr[-3000:]
+    (out/"metrics.json").unlink()                      # as if it had died after its last checkpoint
+    res = subprocess.run(cmd(data, out, **over), env=env(), capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert json.loads((out/"ranks.json").read_text()) == json.loads((tmp_path/"full"/"ranks.json").read_text())
+    a, b = adapter_tensors(tmp_path/"full"/"last_adapter.safetensors"), adapter_tensors(out/"last_adapter.safetensors")
+    assert a.keys() == b.keys() and max((a[k] - b[k]).abs().max().item() for k in a) <= 1e-6
+    assert logged_steps(out) == logged_steps(tmp_path/"full") == list(range(1, 13))
+    m_full, m_res = (json.loads((d/"metrics.json").read_text()) for d in (tmp_path/"full", out))
+    assert m_full["val_losses"] == m_res["val_losses"] and m_res["grad_accum"] == 2
