@@ -403,7 +403,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="selora-train", description=train.__doc__)
     p.add_argument("--config", help="a JSON file of config fields")
     fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
-    for f in fields.values(): p.add_argument(f"--{f.name}", help=f"{f.type} (default: {getattr(TrainConfig(), f.name)!r})")
+    for f in fields.values():   # --data_dir and --data-dir alike (the other commands spell options with dashes)
+        names = [f"--{f.name}"] + ([f"--{f.name.replace('_', '-')}"] if "_" in f.name else [])
+        p.add_argument(*names, dest=f.name, help=f"{f.type} (default: {getattr(TrainConfig(), f.name)!r})")
     a = vars(p.parse_args(argv))
     d = json.loads(Path(a.pop("config")).read_text()) if a.get("config") else {}
     a.pop("config", None)
