@@ -109,14 +109,12 @@ class FisherProbe:
 
     @torch.no_grad()
     def _fold(self):
-        "Fold the open micro-batch's per-sample gradients into the sums: Σ‖u‖² (per_sample) or Σu (batch), u in its loss's units"
+        "Fold the open micro-batch's per-sample gradients into the sums: N·fi_scores of u (per_sample) or Σu (batch), u in its loss's units"
         if not self._acc: return
         N = self._n
         w = 1 / N if self.reduction == "mean" else 1.0       # u = w·G: G was taken as the gradient of the micro-batch mean
         for n, G in self._acc.items():
-            if self.fisher == "per_sample":
-                sA, sB, sb = (g.pow(2).sum() * w * w for g in G)
-                new = [sA + sB, sb]
+            if self.fisher == "per_sample": new = [v * (N * w * w) for v in fi_scores(*G)]   # Σ over samples of ‖u‖² (Eq. 3–4)
             else: new = [g.sum(0) * w for g in G]
             old = self._sums.get(n)
             self._sums[n] = new if old is None else [a + b for a, b in zip(old, new)]
@@ -129,8 +127,7 @@ class FisherProbe:
         f = N if self.reduction == "mean" else 1.0    # the per-sample gradient is f·u
         if self.fisher == "per_sample":               # mean over samples of ‖f·u‖²
             if s is None: return None
-            o, b = s[0] * (f * f / N), s[1] * (f * f / N)
-            return torch.stack([o, o + b])
+            return torch.stack(s) * (f * f / N)
         if s is None: return None
         return [t * (f / N) for t in s]               # mean over samples of f·u
 
@@ -151,8 +148,7 @@ class FisherProbe:
     def _finish(self, local):
         "(fi_orig, fi_exp) from `_local`: as is for per_sample, squared mean gradients for batch"
         if self.fisher == "per_sample": return local
-        fi_orig = local[0].pow(2).sum() + local[1].pow(2).sum()
-        return torch.stack([fi_orig, fi_orig + local[2].pow(2).sum()])
+        return torch.stack(fi_scores(*(t[None] for t in local), fisher="batch"))   # Eq. 4 on the mean gradients
 
     def _reduced_scores(self)->dict:
         "Scores over the global batch of all processes (each holding an equal share of it)"

@@ -149,14 +149,11 @@ def draw_noise(pipe, n:int, size:tuple[int, int], generator:torch.Generator)->tu
     return (torch.randn(shape, generator=generator), torch.randn(shape, generator=generator),
             torch.randint(0, pipe.scheduler.config.num_train_timesteps, (n,), generator=generator))
 
-def diffusion_loss(pipe, pixel_values, input_ids, generator:torch.Generator|None=None, shard:tuple[int, int]=(0, 1),
-                   draws:tuple|None=None)->torch.Tensor:
-    "The latent-diffusion training loss of one batch (or of this process's `shard` = (rank, world) of it, or of the rows whose `draws` are given)"
+def diffusion_loss(pipe, pixel_values, input_ids, generator:torch.Generator|None=None, draws:tuple|None=None)->torch.Tensor:
+    "The latent-diffusion training loss of one batch, with the given `draws` (of `draw_noise`) or new ones from `generator`"
     vae, unet, te, sched = pipe.vae, pipe.unet, pipe.text_encoder, pipe.scheduler
     dev = unet.device
-    if draws is None:   # draw for the whole batch, keep this process's rows: as one process would
-        rank, world = shard
-        draws = [d[rank::world] for d in draw_noise(pipe, pixel_values.shape[0] * world, pixel_values.shape[-2:], generator)]
+    if draws is None: draws = draw_noise(pipe, pixel_values.shape[0], pixel_values.shape[-2:], generator)
     eps_lat, noise, t = draws
     with torch.no_grad():
         dist = vae.encode(pixel_values.to(dev, vae.dtype)).latent_dist
@@ -276,9 +273,9 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                                 raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {epoch}); the last good checkpoint "
                                                     f"is {latest_checkpoint(ckpt_dir)}: lower lr or use mixed_precision='no'")
                             out_loss = adapter.before_backward(loss, step)
-                            scaler.scale(out_loss / accum if accum > 1 else out_loss).backward()   # the mean over the micro-batches
+                            scaler.scale(out_loss / accum).backward()   # the mean over the micro-batches
                         losses.append(loss_all)
-                loss_all = losses[0] if accum == 1 else torch.stack(losses).mean()
+                loss_all = torch.stack(losses).mean()
                 if world > 1:        # the adapters are small: average their gradients ourselves (no DDP, which cannot follow growth)
                     for p in adapter.trainable_parameters():
                         if p.grad is not None: avg_(p.grad)
