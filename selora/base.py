@@ -17,9 +17,10 @@ from .data import clip_tokenizer
 # %% auto #0
 __all__ = ['COLOURS', 'SHAPES', 'POSITIONS', 'PHRASES', 'PRESETS', 'SD15_ID', 'caption', 'all_single_prompts', 'render_scene',
            'sample_scene', 'ShapesScenes', 'show_images', 'generic_image', 'generic_batch', 'sd_scheduler',
-           'build_models', 'n_params', 'atomic_torch_save', 'load_checkpoint', 'BaseConfig', 'lr_at', 'tokenize',
-           'encode_scenes', 'pretrain_base', 'pipeline_from_checkpoint', 'make_pipeline', 'read_scene', 'score_scenes',
-           'prompt_accuracy', 'reconstruction_error', 'BaseModelError', 'embedded_dir', 'load_base', 'ship_base']
+           'build_models', 'n_params', 'atomic_torch_save', 'load_checkpoint', 'BaseConfig', 'lr_at', 'loss_weight',
+           'tokenize', 'encode_scenes', 'pretrain_base', 'pipeline_from_checkpoint', 'make_pipeline', 'read_scene',
+           'score_scenes', 'prompt_accuracy', 'reconstruction_error', 'BaseModelError', 'embedded_dir', 'load_base',
+           'ship_base']
 
 # %% ../nbs/08_base.ipynb #cccc9ec8
 COLOURS = {"red": (0.86, 0.16, 0.16), "green": (0.16, 0.71, 0.24), "blue": (0.16, 0.31, 0.90),
@@ -177,11 +178,17 @@ PRESETS = {
         text=dict(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=1, **_CLIP_IDS)),
 }
 
-def sd_scheduler(kind:str="ddim"):
-    "SD 1.x's noise schedule (scaled linear betas 0.00085–0.012, 1000 steps) as a DDIM (sampling) or DDPM (training) scheduler"
+def sd_scheduler(
+    kind:str="ddim",                   # "ddim" (sampling) or "ddpm" (training)
+    prediction_type:str="epsilon",     # what the U-Net predicts: "epsilon" (SD 1.x) or "v_prediction" (SD 2.x)
+    zero_snr:bool=False,               # rescale the betas to zero terminal SNR (Lin et al. 2024); DDIM then starts at t=999 ("trailing")
+):
+    "SD's noise schedule (scaled linear betas 0.00085–0.012, 1000 steps) as a DDIM or DDPM scheduler; SD 1.x's by default"
     from diffusers import DDIMScheduler, DDPMScheduler
-    cfg = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False)
-    if kind == "ddim": return DDIMScheduler(**cfg, set_alpha_to_one=False, steps_offset=1)
+    if prediction_type not in ("epsilon", "v_prediction"): raise ValueError(f"unknown prediction_type {prediction_type!r}; choose 'epsilon' or 'v_prediction'")
+    cfg = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
+               prediction_type=prediction_type, rescale_betas_zero_snr=zero_snr)
+    if kind == "ddim": return DDIMScheduler(**cfg, set_alpha_to_one=False, steps_offset=1, timestep_spacing="trailing" if zero_snr else "leading")
     if kind == "ddpm": return DDPMScheduler(**cfg)
     raise ValueError(f"unknown scheduler kind {kind!r}; choose 'ddim' or 'ddpm'")
 
@@ -228,10 +235,10 @@ class BaseConfig:
     out_dir:str = "runs/pretrain_base"  # checkpoints, log and the final pipeline go here
     preset:str = "embedded"    # model sizes: "embedded" (shipped) or "tiny" (tests)
     seed:int = 0               # seed of weights, data and noise
-    vae_steps:int = 3000       # phase 1 steps
+    vae_steps:int = 5000       # phase 1 steps
     vae_batch:int = 16         # phase 1 batch size
     vae_lr:float = 2e-3        # phase 1 peak learning rate (Adam)
-    kl_weight:float = 1e-5     # weight of the VAE's KL term
+    kl_weight:float = 0.0      # weight of the VAE's KL term (1e-5 cost the decoder its blue–yellow axis; see above)
     chroma_weight:float = 0.0  # weight of an extra MSE on the chroma in the VAE loss (2.0 left the VAE colour-blind; see above)
     steps:int = 5000           # phase 2 steps (U-Net + text encoder)
     batch_size:int = 32        # phase 2 batch size
@@ -240,6 +247,8 @@ class BaseConfig:
     warmup:int = 200           # linear warm-up steps of each phase
     min_lr_frac:float = 0.05   # the cosine schedule ends at this fraction of the peak
     ema_decay:float = 0.999    # EMA of the U-Net and text encoder weights (0: no EMA)
+    prediction_type:str = "v_prediction"  # the U-Net predicts "v_prediction" (SD 2.x) or "epsilon" (SD 1.x); see above
+    zero_snr:bool = True       # zero terminal SNR: at t=999 the latent is pure noise, as at sampling time
     snr_gamma:float = 5.0      # Min-SNR-γ loss weighting (0: plain MSE)
     cond_drop:float = 0.1      # share of empty captions, for classifier-free guidance
     n_scenes:int = 10000       # captioned training scenes
@@ -253,9 +262,13 @@ class BaseConfig:
     log_every:int = 50         # print a progress line every N steps
     def __post_init__(self):
         for f in fields(self):
-            v, t = getattr(self, f.name), {"str": str, "int": int, "float": (int, float)}[f.type]
-            if isinstance(v, bool) or not isinstance(v, t): raise TypeError(f"BaseConfig.{f.name} must be {f.type}, got {v!r}")
+            v, t = getattr(self, f.name), {"str": str, "int": int, "float": (int, float), "bool": bool}[f.type]
+            if (isinstance(v, bool) and f.type != "bool") or not isinstance(v, t): raise TypeError(f"BaseConfig.{f.name} must be {f.type}, got {v!r}")
         if self.preset not in PRESETS: raise ValueError(f"BaseConfig.preset: unknown preset {self.preset!r}; choose one of {list(PRESETS)}")
+        if self.prediction_type not in ("epsilon", "v_prediction"):
+            raise ValueError(f"BaseConfig.prediction_type: unknown {self.prediction_type!r}; choose 'epsilon' or 'v_prediction'")
+        if self.zero_snr and self.prediction_type == "epsilon":
+            raise ValueError("BaseConfig: zero_snr needs prediction_type='v_prediction' (at SNR 0 the noise is the input, so ε-prediction learns nothing there)")
     @classmethod
     def from_dict(cls, d:dict):
         "Build from a dict, refusing unknown keys"
@@ -268,6 +281,17 @@ def lr_at(step:int, total:int, peak:float, warmup:int, min_frac:float)->float:
     if step < warmup: return peak * (step + 1) / warmup
     t = min(1.0, (step - warmup) / max(1, total - warmup))
     return peak * (min_frac + (1 - min_frac) * 0.5 * (1 + math.cos(math.pi * t)))
+
+# %% ../nbs/08_base.ipynb #9ecad8ce
+def loss_weight(
+    snr:torch.Tensor,      # the SNR ᾱ/(1-ᾱ) of each sample's timestep
+    gamma:float,           # γ (0: no weighting)
+    prediction_type:str,   # "epsilon" or "v_prediction"
+)->torch.Tensor:
+    "Per-sample weight of the MSE on the U-Net's target, so that the error on the clean latent weighs min(SNR, γ) (ε) or min(SNR, γ) + 1 (v)"
+    if gamma <= 0: return torch.ones_like(snr)
+    if prediction_type == "epsilon": return snr.clamp(max=gamma) / snr          # Min-SNR-γ (Hang et al. 2023)
+    return (snr.clamp(max=gamma) + 1) / (snr + 1)                               # the same, plus 1: at least 1 at high noise
 
 # %% ../nbs/08_base.ipynb #111b4a0f
 def tokenize(tokenizer, prompts:list)->torch.Tensor:
@@ -364,7 +388,7 @@ def pretrain_base(
     else: sf = float(1 / (mean + std * torch.randn(mean.shape, generator=torch.Generator().manual_seed(cfg.seed))).std())  # SD's scale, measured
     vae.register_to_config(scaling_factor=sf)
     ids, empty = tokenize(tok, prompts), tokenize(tok, [""])
-    sched = sd_scheduler("ddpm")
+    sched, ddim = sd_scheduler("ddpm", cfg.prediction_type, cfg.zero_snr), sd_scheduler("ddim", cfg.prediction_type, cfg.zero_snr)
     snr = sched.alphas_cumprod / (1 - sched.alphas_cumprod)
     params = _trainable(unet, te)
     opt = torch.optim.Adam(params.values(), lr=cfg.lr)
@@ -392,11 +416,11 @@ def pretrain_base(
         # drop some captions (classifier-free guidance), encode the rest
         drop = torch.rand(cfg.batch_size, generator=g) < cfg.cond_drop
         hidden = te(torch.where(drop[:, None], empty, ids[i]))[0]
-        # predict the noise residual; MSE, weighted by Min-SNR-γ
+        # predict the noise (ε) or the velocity (v); MSE, weighted per sample by its SNR
         pred = unet(noisy, t, encoder_hidden_states=hidden).sample
-        per = F.mse_loss(pred, noise, reduction="none").mean((1, 2, 3))
-        w = (torch.clamp(snr[t], max=cfg.snr_gamma) / snr[t]) if cfg.snr_gamma > 0 else torch.ones_like(per)
-        loss = (per * w).mean()
+        target = noise if cfg.prediction_type == "epsilon" else sched.get_velocity(latents, noise, t)
+        per = F.mse_loss(pred, target, reduction="none").mean((1, 2, 3))
+        loss = (per * loss_weight(snr[t], cfg.snr_gamma, cfg.prediction_type)).mean()
         if not torch.isfinite(loss): raise FloatingPointError(f"loss is {loss.item()} at phase-2 step {step}; the last checkpoint is kept")
         loss.backward()
         if cfg.clip_grad > 0: torch.nn.utils.clip_grad_norm_(list(params.values()), cfg.clip_grad)
@@ -408,17 +432,17 @@ def pretrain_base(
             say(f"unet {step + 1}/{cfg.steps} loss {np.mean([l[2] for l in log['unet'][-cfg.log_every:]]):.4f} "
                 f"lr {opt.param_groups[0]['lr']:.2e} {(step + 1 - start) / (time.time() - t0):.2f} steps/s")
         if cfg.eval_every and (step + 1) % cfg.eval_every == 0:
-            acc = prompt_accuracy(make_pipeline(vae, *_ema_models(unet, te, ema)), n_steps=cfg.eval_steps)
+            acc = prompt_accuracy(make_pipeline(vae, *_ema_models(unet, te, ema), scheduler=ddim), n_steps=cfg.eval_steps)
             log["eval"].append(dict(step=step + 1, **acc["accuracy"])); say(f"eval at {step + 1}: {acc['accuracy']}")
         if due(step, cfg.steps): save(state(step + 1))
     if cfg.steps == 0: save(state(0))
-    pipe = make_pipeline(vae, *_ema_models(unet, te, ema))
+    pipe = make_pipeline(vae, *_ema_models(unet, te, ema), scheduler=ddim)
     pipe.save_pretrained(out/"pipeline", safe_serialization=True)
     return dict(vae_steps=cfg.vae_steps, steps=cfg.steps, scaling_factor=sf, vae_loss=log["vae"][-1][1] if log["vae"] else None,
                 unet_loss=float(np.mean([l[2] for l in log["unet"][-100:]])) if log["unet"] else None, pipeline=str(out/"pipeline"))
 
 _RESUMABLE = {"out_dir", "threads", "log_every", "ckpt_every", "ckpt_minutes", "eval_every", "eval_steps"}  # may change on resume
-_PHASE2 = {"steps", "batch_size", "lr", "clip_grad", "ema_decay", "snr_gamma", "cond_drop", "n_scenes", "p_two"}
+_PHASE2 = {"steps", "batch_size", "lr", "clip_grad", "ema_decay", "prediction_type", "zero_snr", "snr_gamma", "cond_drop", "n_scenes", "p_two"}
 
 def _ema_models(unet, te, ema:dict)->tuple:
     "Copies of the U-Net and the text encoder holding the EMA weights"
@@ -434,19 +458,19 @@ def pipeline_from_checkpoint(
     "The pipeline of the latest phase-2 checkpoint of a pretraining, and that checkpoint's step"
     out = Path(out_dir); ck = load_checkpoint(out/"checkpoint.pt")
     if ck is None or ck["phase"] != 2: raise ValueError(f"{out} holds no phase-2 checkpoint yet")
-    cfg = BaseConfig.from_dict(ck["config"])
+    cfg = BaseConfig.from_dict(dict(prediction_type="epsilon", zero_snr=False) | ck["config"])   # checkpoints older than these two settings were ε on SD's schedule
     m = build_models(cfg.preset, cfg.seed)
     vae, unet, te = m["vae"], m["unet"], m["text_encoder"]
     vae.load_state_dict(load_checkpoint(out/"vae.pt")["vae"]); vae.register_to_config(scaling_factor=ck["scaling_factor"])
     unet.load_state_dict(ck["unet"]); te.load_state_dict(ck["text_encoder"], strict=False)
     if ema: unet, te = _ema_models(unet, te, ck["ema"])
-    return make_pipeline(vae.eval(), unet.eval(), te.eval()), ck["step"]
+    return make_pipeline(vae.eval(), unet.eval(), te.eval(), scheduler=sd_scheduler("ddim", cfg.prediction_type, cfg.zero_snr)), ck["step"]
 
-def make_pipeline(vae, unet, text_encoder, tokenizer=None):
-    "A StableDiffusionPipeline around the three models, the CLIP tokenizer and SD's DDIM scheduler (no safety checker)"
+def make_pipeline(vae, unet, text_encoder, tokenizer=None, scheduler=None):
+    "A StableDiffusionPipeline around the three models, the CLIP tokenizer and a DDIM scheduler (default SD 1.x's; no safety checker)"
     from diffusers import StableDiffusionPipeline
     pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer or clip_tokenizer(), unet=unet,
-                                   scheduler=sd_scheduler("ddim"), safety_checker=None, feature_extractor=None,
+                                   scheduler=scheduler or sd_scheduler("ddim"), safety_checker=None, feature_extractor=None,
                                    requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
     return pipe

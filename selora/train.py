@@ -163,7 +163,7 @@ def diffusion_loss(pipe, pixel_values, input_ids, generator:torch.Generator|None
         latents = (dist.mean + dist.std * eps_lat.to(dev, dist.mean.dtype)) * vae.config.scaling_factor
     noise, t = noise.to(dev, latents.dtype), t.to(dev)
     noisy = sched.add_noise(latents, noise, t)
-    # predict the noise residual, conditioned on the report text
+    # predict the noise (or v, as the scheduler says), conditioned on the report text
     cond = te(input_ids.to(dev))[0]
     pred = unet(noisy, t, encoder_hidden_states=cond).sample
     target = noise if sched.config.prediction_type == "epsilon" else sched.get_velocity(latents, noise, t)
