@@ -153,10 +153,15 @@ def generic_image(
     if rng.random() < 0.2: img = np.repeat(np.asarray(img).mean(-1, keepdims=True), 3, -1)
     return np.clip(img, 0, 1).astype(np.float32)
 
-def generic_batch(seed:int, step:int, n:int, size:int=64)->torch.Tensor:
+def generic_batch(
+    seed:int, step:int, n:int, size:int=64,
+    domain_share:float=0.0,  # share of images drawn from the captioned scenes themselves (`sample_scene`) instead
+)->torch.Tensor:
     "The VAE's training batch at `step`: n×3×size×size in [-1, 1], deterministic for (seed, step)"
-    rng = np.random.default_rng([seed, 1, step])
-    return torch.stack([_to_tensor(generic_image(rng, size)) for _ in range(n)])
+    rng, drng = np.random.default_rng([seed, 1, step]), np.random.default_rng([seed, 3, step])
+    imgs = [generic_image(rng, size) for _ in range(n)]   # drawn whatever domain_share is, so the generic ones do not depend on it
+    if domain_share > 0: imgs = [render_scene(sample_scene(drng), size) if drng.random() < domain_share else im for im in imgs]
+    return torch.stack([_to_tensor(im) for im in imgs])
 
 # %% ../nbs/08_base.ipynb #dbbcab1a
 _UNET_BLOCKS = dict(down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
@@ -240,6 +245,7 @@ class BaseConfig:
     vae_lr:float = 2e-3        # phase 1 peak learning rate (Adam)
     kl_weight:float = 0.0      # weight of the VAE's KL term (1e-5 cost the decoder its blue–yellow axis; see above)
     chroma_weight:float = 0.0  # weight of an extra MSE on the chroma in the VAE loss (2.0 left the VAE colour-blind; see above)
+    vae_domain_share:float = 0.0  # share of phase-1 images drawn from the captioned scenes (their six colours) rather than generic ones
     steps:int = 5000           # phase 2 steps (U-Net + text encoder)
     batch_size:int = 32        # phase 2 batch size
     lr:float = 6e-4            # phase 2 peak learning rate (Adam)
@@ -267,6 +273,7 @@ class BaseConfig:
         if self.preset not in PRESETS: raise ValueError(f"BaseConfig.preset: unknown preset {self.preset!r}; choose one of {list(PRESETS)}")
         if self.prediction_type not in ("epsilon", "v_prediction"):
             raise ValueError(f"BaseConfig.prediction_type: unknown {self.prediction_type!r}; choose 'epsilon' or 'v_prediction'")
+        if not 0 <= self.vae_domain_share <= 1: raise ValueError(f"BaseConfig.vae_domain_share must be in [0, 1], got {self.vae_domain_share}")
         if self.zero_snr and self.prediction_type == "epsilon":
             raise ValueError("BaseConfig: zero_snr needs prediction_type='v_prediction' (at SNR 0 the noise is the input, so ε-prediction learns nothing there)")
     @classmethod
@@ -347,7 +354,8 @@ def pretrain_base(
     ck = load_checkpoint(out/"checkpoint.pt")
     if ck is not None and ck["config"] != asdict(cfg):
         free = _RESUMABLE | (_PHASE2 if ck["phase"] == 1 else set())   # phase-2 settings may change until phase 2 starts
-        diff = {k: (ck["config"].get(k), v) for k, v in asdict(cfg).items() if ck["config"].get(k) != v and k not in free}
+        saved = _OLD_DEFAULTS | ck["config"]
+        diff = {k: (saved.get(k), v) for k, v in asdict(cfg).items() if saved.get(k) != v and k not in free}
         if diff: raise ValueError(f"{out/'checkpoint.pt'} was made with other settings (saved, asked): {diff}; use another out_dir")
     (out/"config.json").write_text(json.dumps(asdict(cfg), indent=1))
     m = build_models(cfg.preset, cfg.seed)
@@ -369,7 +377,7 @@ def pretrain_base(
         if stop_at is not None and step >= stop_at:
             save(dict(phase=1, step=step, vae=vae.state_dict(), opt=opt.state_dict())); return dict(stopped_at=step, phase=1)
         for g in opt.param_groups: g["lr"] = lr_at(step, cfg.vae_steps, cfg.vae_lr, cfg.warmup, cfg.min_lr_frac)
-        x = generic_batch(cfg.seed, step, cfg.vae_batch, cfg.size)
+        x = generic_batch(cfg.seed, step, cfg.vae_batch, cfg.size, cfg.vae_domain_share)
         g = _step_gen(cfg.seed, 1, step); torch.manual_seed(g.initial_seed())   # any hidden randomness follows the step too
         loss = _vae_loss(vae, x, cfg.kl_weight, g, cfg.chroma_weight)
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
@@ -442,6 +450,7 @@ def pretrain_base(
                 unet_loss=float(np.mean([l[2] for l in log["unet"][-100:]])) if log["unet"] else None, pipeline=str(out/"pipeline"))
 
 _RESUMABLE = {"out_dir", "threads", "log_every", "ckpt_every", "ckpt_minutes", "eval_every", "eval_steps"}  # may change on resume
+_OLD_DEFAULTS = dict(prediction_type="epsilon", zero_snr=False, vae_domain_share=0.0)   # settings added later, as the checkpoints made before them ran
 _PHASE2 = {"steps", "batch_size", "lr", "clip_grad", "ema_decay", "prediction_type", "zero_snr", "snr_gamma", "cond_drop", "n_scenes", "p_two"}
 
 def _ema_models(unet, te, ema:dict)->tuple:
@@ -458,7 +467,7 @@ def pipeline_from_checkpoint(
     "The pipeline of the latest phase-2 checkpoint of a pretraining, and that checkpoint's step"
     out = Path(out_dir); ck = load_checkpoint(out/"checkpoint.pt")
     if ck is None or ck["phase"] != 2: raise ValueError(f"{out} holds no phase-2 checkpoint yet")
-    cfg = BaseConfig.from_dict(dict(prediction_type="epsilon", zero_snr=False) | ck["config"])   # checkpoints older than these two settings were ε on SD's schedule
+    cfg = BaseConfig.from_dict(_OLD_DEFAULTS | ck["config"])
     m = build_models(cfg.preset, cfg.seed)
     vae, unet, te = m["vae"], m["unet"], m["text_encoder"]
     vae.load_state_dict(load_checkpoint(out/"vae.pt")["vae"]); vae.register_to_config(scaling_factor=ck["scaling_factor"])

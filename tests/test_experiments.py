@@ -33,3 +33,19 @@ def test_train_notebook_papermill_smoke(tmp_path):
     assert "Inception" in m["skipped"]["fid_2048"] and "clip_model=None" in m["skipped"]["clip_score"]
     assert "phantom_iu" in m["skipped"]["fd_phantom"]
     assert m["eval"]["n_generated"] >= 1 and len(list((out/"eval_best_test"/"images").glob("*.png"))) == m["eval"]["n_generated"]
+
+def test_pretrain_base_notebook_papermill_smoke(tmp_path):
+    "Every parameter of the pretraining notebook reaches BaseConfig, and a finished run is measured without retraining"
+    out = tmp_path/"base"
+    params = dict(out_dir=str(out), preset="tiny", vae_steps=2, steps=2, vae_batch=2, batch_size=2, n_scenes=8, warmup=1,
+                  vae_domain_share=0.5, chroma_weight=0.5, eval_every=0, n_inference_steps=2, eval_seeds=1)
+    for name in ("a", "b"):   # the second pass finds the finished run and only re-measures it
+        pm.execute_notebook(str(ROOT/"nbs"/"experiments"/"pretrain_base.ipynb"), str(tmp_path/f"{name}.ipynb"), kernel_name="python3",
+                            parameters=params, cwd=str(tmp_path), progress_bar=False)
+    cfg = json.loads((out/"config.json").read_text())
+    assert {k: cfg[k] for k in params if k in cfg} == {k: v for k, v in params.items() if k in cfg}
+    assert len(set(params) - set(cfg)) == 2     # n_inference_steps and eval_seeds only steer the measurement
+    m = json.loads((out/"metrics.json").read_text())
+    assert m["checkpoint_step"] == 2 and m["summary"]["steps"] == 2 and set(m["prompt_accuracy"]) == {"colour", "shape", "position", "all"}
+    assert len(json.loads((out/"log.json").read_text())["vae"]) == 2   # not trained twice
+    assert (out/"loss.png").exists() and (out/"samples.png").exists() and (out/"vae_phantoms.png").exists()
