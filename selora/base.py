@@ -245,8 +245,8 @@ class BaseConfig:
     vae_lr:float = 2e-3        # phase 1 peak learning rate (Adam)
     kl_weight:float = 0.0      # weight of the VAE's KL term (1e-5 cost the decoder its blue–yellow axis; see above)
     chroma_weight:float = 0.0  # weight of an extra MSE on the chroma in the VAE loss (2.0 left the VAE colour-blind; see above)
-    vae_domain_share:float = 0.0  # share of phase-1 images drawn from the captioned scenes (their six colours) rather than generic ones
-    steps:int = 5000           # phase 2 steps (U-Net + text encoder)
+    vae_domain_share:float = 0.3  # share of phase-1 images drawn from the captioned scenes (their six colours) rather than generic ones; see above
+    steps:int = 8000           # phase 2 steps (U-Net + text encoder)
     batch_size:int = 32        # phase 2 batch size
     lr:float = 6e-4            # phase 2 peak learning rate (Adam)
     clip_grad:float = 1.0      # gradient-norm clipping in phase 2 (0: none)
