@@ -13,7 +13,7 @@ from torch import nn
 from safetensors import safe_open
 from .layer import SeLoRALinear, _kaiming_rows
 from .inject import add_selora, _walk, _matcher, _is_block
-from .grow import SeLoRAGrower, _unwrap
+from .grow import SeLoRAGrower, GROWTH_TESTS, _unwrap
 from .io import export_lora, write_lora, _atomic_save
 
 # %% auto #0
@@ -106,8 +106,8 @@ class Adapter:
     def before_backward(self, loss:torch.Tensor, step:int)->torch.Tensor:
         "The loss to backpropagate"
         return loss
-    def after_step(self, step:int)->dict:
-        "Called after `optimizer.step()` and before `optimizer.zero_grad()`; returns events to log"
+    def after_step(self, step:int, closure=None)->dict:
+        "Called after `optimizer.step()` and before `optimizer.zero_grad()`; returns events to log. `closure()` reruns the step's forward+backward"
         return {}
 
     def rank_map(self)->dict[str, int]:
@@ -173,7 +173,8 @@ class Adapter:
 class SeLoRAAdapter(Adapter):
     "SeLoRA (this paper): rank 1 everywhere, grown by the Fisher test every `interval` steps"
     method = "selora"
-    defaults = dict(rank=1, alpha=8.0, threshold=1.1, interval=40, max_rank=None, fisher="per_sample", seed=0, target_modules=None)
+    defaults = dict(rank=1, alpha=8.0, threshold=1.1, interval=40, max_rank=None, fisher=None, growth_test="paper", seed=0,
+                    target_modules=None)
 
     def validate(self, c):
         _int("rank", c["rank"]); _pos("alpha", c["alpha"]); _int("interval", c["interval"]); _int("seed", c["seed"], 0)
@@ -181,7 +182,10 @@ class SeLoRAAdapter(Adapter):
             raise ValueError(f"threshold must be a number >= 1 (the FI-Ratio is never below 1), got threshold={c['threshold']!r}")
         if c["max_rank"] is not None and _int("max_rank", c["max_rank"]) < c["rank"]:
             raise ValueError(f"max_rank must be >= rank={c['rank']}, got max_rank={c['max_rank']!r}")
-        if c["fisher"] not in ("per_sample", "batch"): raise ValueError(f"fisher must be 'per_sample' or 'batch', got fisher={c['fisher']!r}")
+        if c["fisher"] not in (None, "per_sample", "batch"):
+            raise ValueError(f"fisher must be None, 'per_sample' or 'batch', got fisher={c['fisher']!r}")
+        if c["growth_test"] not in GROWTH_TESTS:
+            raise ValueError(f"growth_test must be one of {', '.join(map(repr, GROWTH_TESTS))}, got growth_test={c['growth_test']!r}")
         return c
 
     def _inject(self):
@@ -196,7 +200,7 @@ class SeLoRAAdapter(Adapter):
         c = self.config
         self.optimizer = optimizer
         self.grower = SeLoRAGrower(self.layers, optimizer, threshold=c["threshold"], interval=c["interval"],
-                                   max_rank=c["max_rank"], fisher=c["fisher"], seed=c["seed"])
+                                   max_rank=c["max_rank"], fisher=c["fisher"], seed=c["seed"], growth_test=c["growth_test"])
         if self._pending is not None: self.grower.load_state_dict(self._pending); self._pending = None
 
     def _need_grower(self):
@@ -204,7 +208,7 @@ class SeLoRAAdapter(Adapter):
         return self.grower
     def step_context(self, step): return self._need_grower().probe(step)
     def next_micro_batch(self, step): self._need_grower().next_micro_batch()
-    def after_step(self, step): return {"grown": self._need_grower().grow(step)}
+    def after_step(self, step, closure=None): return {"grown": self._need_grower().grow(step, closure)}
     def rank_map(self): return {q: l.rank for q, l in self.layers.items()}
     def lora_weights(self, rank=None): return {q: (l.lora_A.weight, l.lora_B.weight, l.scaling * l.rank) for q, l in self.layers.items()}
     def export(self, path, rank=None):
@@ -215,9 +219,11 @@ class SeLoRAAdapter(Adapter):
         t = {}
         for q, l in self.layers.items(): t[f"{q}.lora_A.weight"], t[f"{q}.lora_B.weight"] = l.lora_A.weight, l.lora_B.weight
         g = self.grower.state_dict() if self.grower is not None else self._pending
-        if g is not None: t["grower.generator"] = g["generator"]
+        if g is not None:
+            t["grower.generator"] = g["generator"]
+            for q, k in g.get("candidates", {}).items(): t[f"grower.candidate.{q}"] = k
         ranks = {q: dict(rank=l.rank, alpha=l.alpha, initial_rank=l.initial_rank) for q, l in self.layers.items()}
-        return t, dict(ranks=ranks, history=None if g is None else g["history"])
+        return t, dict(ranks=ranks, history=None if g is None else g["history"], tests=None if g is None else g.get("tests", []))
 
     @torch.no_grad()
     def _load_state(self, t, meta):
@@ -235,7 +241,9 @@ class SeLoRAAdapter(Adapter):
                 for o, n in zip(old, (l.lora_A.weight, l.lora_B.weight)):
                     for g in opt.param_groups: g["params"] = [n if p is o else p for p in g["params"]]
                     opt.state.pop(o, None)
-        g = None if meta["history"] is None else dict(history=meta["history"], generator=t["grower.generator"])
+        pre = "grower.candidate."
+        g = None if meta["history"] is None else dict(history=meta["history"], generator=t["grower.generator"], tests=meta.get("tests") or [],
+                                                      candidates={k[len(pre):]: v for k, v in t.items() if k.startswith(pre)})
         if g is None: return
         if self.grower is not None: self.grower.load_state_dict(g)
         else: self._pending = g
@@ -367,7 +375,7 @@ class DyLoRAAdapter(Adapter):
         finally:
             for l in self.layers.values(): l._b, l._frozen = None, False
 
-    def after_step(self, step): return {"b": self.last_b}
+    def after_step(self, step, closure=None): return {"b": self.last_b}
     def set_rank(self, b:int):
         "Run every layer at its first b ranks outside training steps (evaluation, sampling, the default export)"
         self._check_rank(b)
@@ -470,7 +478,7 @@ class AdaLoRAAdapter(Adapter):
         self.last_reg = reg.detach()
         return loss + w * reg
 
-    def after_step(self, step):
+    def after_step(self, step, closure=None):
         "peft's `update_and_allocate(step)`: update the importance scores, prune to the step's budget"
         c = self.peft_config
         if isinstance(step, bool) or not isinstance(step, int) or step < 0: raise ValueError(f"step must be an integer >= 0, got step={step!r}")

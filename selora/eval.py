@@ -414,8 +414,10 @@ def collect_runs(
     for r in map(Path, runs):
         if not (r/"metrics.json").is_file() or not (r/"config.json").is_file(): continue
         cfg, m = json.loads((r/"config.json").read_text()), json.loads((r/"metrics.json").read_text())
+        res = cfg.get("resolved") or {}      # what the run used under its protocol (runs made before it was recorded: the paper's)
         row = dict(run=str(r), method=cfg.get("method"), dataset=cfg.get("dataset"), seed=cfg.get("seed"), threshold=cfg.get("threshold"),
-                   rank=cfg.get("rank")) | {k: m.get(k) for k in METRIC_KEYS + ("fd_pixels", "fid_xrv")}
+                   rank=cfg.get("rank"), protocol=cfg.get("protocol", "paper"), growth_test=cfg.get("growth_test", "paper"),
+                   lr=res.get("lr", cfg.get("lr")), scale=res.get("scale"), steps=m.get("steps")) | {k: m.get(k) for k in METRIC_KEYS + ("fd_pixels", "fid_xrv")}
         row |= dict(best_val=m.get("best_val"), total_rank=m.get("total_rank"), seconds=m.get("seconds"))
         for comp, c in (m.get("parameters") or {}).items(): row[f"trainable_pct_{comp}"] = c.get("effective_pct", c.get("trainable_pct"))
         rows.append(row)

@@ -64,13 +64,14 @@ class FisherProbe:
                  reduction:str="mean",           # How the loss reduces over the batch (all micro-batches together): "mean" or "sum"
                  generator:torch.Generator|None=None, # RNG for the candidates K (CPU); None uses torch's global RNG
                  all_reduce=None,                # Under torch.distributed: f(tensor) averaging it in place over processes
+                 draw:bool=True,                 # Draw a new K per layer on entry; False measures each layer's `.candidate` as it is
                 ):
         if fisher not in ("per_sample", "batch"): raise ValueError(f"fisher must be 'per_sample' or 'batch', got fisher={fisher!r}")
         if reduction not in ("mean", "sum"): raise ValueError(f"reduction must be 'mean' or 'sum', got reduction={reduction!r}")
         for n, l in layers.items():
             if not isinstance(l, SeLoRALinear): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear")
         self.layers, self.fisher, self.reduction, self.generator = dict(layers), fisher, reduction, generator
-        self.all_reduce = all_reduce
+        self.all_reduce, self.draw = all_reduce, draw
         self.scores, self._handles, self.active = {}, [], False
         self._reset()
 
@@ -80,8 +81,10 @@ class FisherProbe:
 
     def __enter__(self):
         self.scores = {}; self._reset()
+        if not self.draw and (missing := [n for n, l in self.layers.items() if l.candidate is None]):
+            raise ValueError(f"draw=False measures the layers' own candidates, but {missing[0]!r} has none: set .candidate first")
         for name, layer in self.layers.items():
-            layer.draw_candidate(self.generator)
+            if self.draw: layer.draw_candidate(self.generator)
             self._handles.append(layer.register_forward_hook(self._forward_hook(name)))
         self.active = True
         return self

@@ -4,14 +4,16 @@
 
 # %% ../nbs/02_grow.ipynb #8bf04230
 from __future__ import annotations
+import math
 from contextlib import nullcontext
 import torch
 from torch import nn
-from .layer import SeLoRALinear
+from .layer import SeLoRALinear, _kaiming_rows
 from .fisher import FisherProbe, fi_ratio
 
 # %% auto #0
-__all__ = ['SUPPORTED_OPTIMIZERS', 'replace_parameter', 'SeLoRAGrower']
+__all__ = ['SUPPORTED_OPTIMIZERS', 'GROWTH_TESTS', 'replace_parameter', 'SeLoRAGrower', 'probe', 'next_micro_batch', 'grow',
+           'state_dict', 'load_state_dict']
 
 # %% ../nbs/02_grow.ipynb #94ea8088
 SUPPORTED_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
@@ -22,14 +24,14 @@ def _unwrap(optimizer):
     return optimizer
 
 @torch.no_grad()
-def replace_parameter(optimizer, old:nn.Parameter, new:nn.Parameter, dim:int):
-    "Put `new` where `old` is in `optimizer`, with `old`'s state zero-padded along `dim` to `new`'s shape"
+def replace_parameter(optimizer, old:nn.Parameter, new:nn.Parameter, dim:int, keep_state:bool=True):
+    "Put `new` where `old` is in `optimizer`, with `old`'s state zero-padded along `dim` to `new`'s shape (or dropped)"
     opt = _unwrap(optimizer)
     where = [(g, i) for g in opt.param_groups for i, p in enumerate(g["params"]) if p is old]
     if not where: raise ValueError(f"a parameter of shape {tuple(old.shape)} is not in the optimizer: pass the adapter parameters to it")
     for g, i in where: g["params"][i] = new
     state = opt.state.pop(old, None)
-    if state is None: return
+    if state is None or not keep_state: return      # dropped: `new` starts as a fresh parameter (step 0)
     def pad(v):
         if not (torch.is_tensor(v) and v.shape == old.shape): return v      # e.g. Adam's step count
         shape = list(v.shape); shape[dim] = new.shape[dim] - old.shape[dim]
@@ -37,76 +39,132 @@ def replace_parameter(optimizer, old:nn.Parameter, new:nn.Parameter, dim:int):
     opt.state[new] = {k: pad(v) for k, v in state.items()}
 
 # %% ../nbs/02_grow.ipynb #cd9811ea
+GROWTH_TESTS = {   # each switch, and what the released code does where it differs (see "The released code's test" below)
+    "paper":    dict(fisher="per_sample", candidate="draw",     after_step=False, keep_state=True),
+    "released": dict(fisher="batch",      candidate="released", after_step=True,  keep_state=False),
+}
+
 class SeLoRAGrower:
     "Algorithm 1: probe every `interval` steps and grow each layer whose FI-Ratio ≥ `threshold`"
     def __init__(self,
                  layers:dict[str, SeLoRALinear], # {name: layer}, as returned by `add_selora`
                  optimizer,                      # Adam, AdamW or SGD holding the layers' parameters (accelerate-wrapped is fine)
                  threshold:float=1.1,            # λ: grow when FI_exp / FI_orig ≥ λ (paper: 1.1)
-                 interval:int=40,                # t: probe every t steps (paper: 40)
+                 interval:int=40,                # t: probe every t steps, first at step t (paper: 40)
                  max_rank:int|None=None,         # Optional cap on any layer's rank
-                 fisher:str="per_sample",        # "per_sample" (Eq. 3) or "batch" (the released code)
+                 fisher:str|None=None,           # "per_sample" (Eq. 3) or "batch"; None: the growth test's own
                  reduction:str="mean",           # How the loss reduces over the batch
                  seed:int=0,                     # Seed of the candidates' own RNG (leaves the training RNG alone)
+                 growth_test:str="paper",        # "paper" (the paper's text) or "released" (the authors' code)
+                 all_reduce=None,                # Under torch.distributed: f(tensor) averaging it over processes in place
                 ):
+        if growth_test not in GROWTH_TESTS:
+            raise ValueError(f"growth_test must be one of {', '.join(map(repr, GROWTH_TESTS))}, got growth_test={growth_test!r}")
         if not threshold >= 1: raise ValueError(f"threshold must be >= 1 (the FI-Ratio is never below 1), got threshold={threshold!r}")
         if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
             raise ValueError(f"interval must be an integer >= 1, got interval={interval!r}")
         if max_rank is not None and (not isinstance(max_rank, int) or max_rank < 1):
             raise ValueError(f"max_rank must be None or an integer >= 1, got max_rank={max_rank!r}")
-        opt = _unwrap(optimizer)
-        if not isinstance(opt, SUPPORTED_OPTIMIZERS):
-            raise TypeError(f"SeLoRAGrower can carry the state of {', '.join(c.__name__ for c in SUPPORTED_OPTIMIZERS)} through growth, "
-                            f"not {type(opt).__name__}: use one of those for the SeLoRA parameters")
-        in_opt = {id(p) for g in opt.param_groups for p in g["params"]}
-        for n, l in layers.items():
-            if not isinstance(l, SeLoRALinear): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear")
-            if id(l.lora_A.weight) not in in_opt or id(l.lora_B.weight) not in in_opt:
-                raise ValueError(f"the parameters of layer {n!r} are not in the optimizer: pass every layer's lora_A / lora_B to it")
+        _check_layers(layers, optimizer)
         self.layers, self.optimizer = dict(layers), optimizer
         self.threshold, self.interval, self.max_rank = float(threshold), interval, max_rank
-        self.fisher, self.reduction = fisher, reduction
+        self.growth_test, t = growth_test, GROWTH_TESTS[growth_test]
+        self.fisher, self.reduction = fisher or t["fisher"], reduction
+        self.candidate, self.after_step, self.keep_state = t["candidate"], t["after_step"], t["keep_state"]
         self.generator = torch.Generator().manual_seed(seed)
         self.history: list[tuple[int, str, int, float]] = []
+        self.tests: list[tuple] = []       # (step, name, rank, fi_orig, fi_exp, ratio, grad-norm ratio) of every test
+        self.candidates: dict[str, torch.Tensor] = {}   # "released": the K each grown layer keeps for its next tests
         self.last_ratios: dict[str, float] = {}
         self._probe, self._probe_step = None, None
-        self.all_reduce = None      # set by a distributed training loop: averages the Fisher scores over processes
-        FisherProbe(self.layers, fisher, reduction)   # validates fisher / reduction now
+        self.all_reduce = all_reduce
+        FisherProbe(self.layers, self.fisher, self.reduction)   # validates fisher / reduction now
 
-    def probe(self, step:int):
-        "A `FisherProbe` for this step's forward+backward pass(es) if step % interval == 0, else a no-op context"
-        if step % self.interval: return nullcontext()
-        self._probe, self._probe_step = FisherProbe(self.layers, self.fisher, self.reduction, self.generator, self.all_reduce), step
-        return self._probe
+def _check_layers(layers, optimizer):
+    "Refuse optimizers whose state cannot follow growth, and layers whose parameters the optimizer does not hold"
+    opt = _unwrap(optimizer)
+    if not isinstance(opt, SUPPORTED_OPTIMIZERS):
+        raise TypeError(f"SeLoRAGrower can carry the state of {', '.join(c.__name__ for c in SUPPORTED_OPTIMIZERS)} through growth, "
+                        f"not {type(opt).__name__}: use one of those for the SeLoRA parameters")
+    in_opt = {id(p) for g in opt.param_groups for p in g["params"]}
+    for n, l in layers.items():
+        if not isinstance(l, SeLoRALinear): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear")
+        if id(l.lora_A.weight) not in in_opt or id(l.lora_B.weight) not in in_opt:
+            raise ValueError(f"the parameters of layer {n!r} are not in the optimizer: pass every layer's lora_A / lora_B to it")
 
-    def next_micro_batch(self):
-        "Between the micro-batches of one optimizer step (gradient accumulation): tell the open probe; a no-op off the interval"
-        if self._probe is not None and self._probe.active: self._probe.next_micro_batch()
+# %% ../nbs/02_grow.ipynb #e55d36f5
+def probe(self:SeLoRAGrower, step:int):
+    "A `FisherProbe` for this step's forward+backward pass(es) if step is a positive multiple of interval, else a no-op"
+    if step % self.interval or step == 0: return nullcontext()    # the first test at step t, once A and B have trained
+    if self.candidate == "released":                             # K = 0 until a layer's first growth, then its stored K
+        for n, l in self.layers.items():
+            l.candidate = self.candidates[n] if n in self.candidates else l.lora_A.weight.new_zeros(l.in_features)
+    self._probe = FisherProbe(self.layers, self.fisher, self.reduction, self.generator, self.all_reduce,
+                              draw=self.candidate == "draw")
+    self._probe_step = step
+    return self._probe
+SeLoRAGrower.probe = probe
 
-    def grow(self, step:int)->list[str]:
-        "Grow every probed layer whose FI-Ratio ≥ threshold (and rank < max_rank); returns their names"
-        if self._probe is None or self._probe_step != step: return []
-        probe, self._probe = self._probe, None
-        self.last_ratios = probe.ratios
-        grown = []
-        for name, ratio in self.last_ratios.items():    # in the order of `layers`
-            layer = self.layers[name]
-            if not ratio >= self.threshold: continue                     # NaN (no information) never grows
-            if self.max_rank is not None and layer.rank >= self.max_rank: continue
-            if layer.rank >= min(layer.in_features, layer.out_features): continue   # a full-rank update cannot grow further
-            oldA, oldB = layer.lora_A.weight, layer.lora_B.weight
-            newA, newB = layer.expand()                                   # the K that was measured
-            replace_parameter(self.optimizer, oldA, newA, dim=0)          # A: a new row
-            replace_parameter(self.optimizer, oldB, newB, dim=1)          # B: a new column
-            self.history.append((step, name, layer.rank, ratio))
-            grown.append(name)
-        return grown
+def next_micro_batch(self:SeLoRAGrower):
+    "Between the micro-batches of one optimizer step (gradient accumulation): tell the open probe; a no-op off the interval"
+    if self._probe is not None and self._probe.active: self._probe.next_micro_batch()
+SeLoRAGrower.next_micro_batch = next_micro_batch
 
-    def state_dict(self)->dict:
-        "What a resumed run needs: history and the candidates' RNG state"
-        return {"history": [list(h) for h in self.history], "generator": self.generator.get_state()}
+# %% ../nbs/02_grow.ipynb #22c2dc9f
+def _kaiming_a0(layer:SeLoRALinear, generator)->torch.Tensor:
+    "A row as torch.nn.init.kaiming_uniform_ draws it with its default a=0: U(±√(6/d_in)), √6 times the a=√5 bound"
+    A = layer.lora_A.weight
+    return _kaiming_rows(1, layer.in_features, device=A.device, dtype=A.dtype, generator=generator)[0] * math.sqrt(6)
 
-    def load_state_dict(self, state:dict):
-        "Restore what `state_dict` saved"
-        self.history = [tuple(h) for h in state["history"]]
-        self.generator.set_state(state["generator"])
+def _measure_after(self:SeLoRAGrower, closure)->dict:
+    "The released code's second pass: FI-Scores of the same batch at the updated weights (one more forward+backward)"
+    if closure is None:
+        raise ValueError(f"growth_test={self.growth_test!r} measures again after optimizer.step: pass grow(step, closure=...), "
+                         "a function that runs the step's forward+backward again on the same batch and draws")
+    _unwrap(self.optimizer).zero_grad(set_to_none=True)          # .grad then holds the second pass's gradients
+    self._probe = FisherProbe(self.layers, self.fisher, self.reduction, all_reduce=self.all_reduce, draw=False)
+    try:
+        with self._probe: closure()
+        return self._probe.scores
+    finally: self._probe = None
+SeLoRAGrower._measure_after = _measure_after
+
+# %% ../nbs/02_grow.ipynb #c17230ab
+def grow(self:SeLoRAGrower, step:int, closure=None)->list[str]:
+    "Grow every probed layer whose FI-Ratio ≥ threshold (and rank < max_rank); returns their names"
+    if self._probe is None or self._probe_step != step: return []
+    before, self._probe = self._probe.scores, None
+    after = self._measure_after(closure) if self.after_step else before
+    self.last_ratios, grown = {}, []
+    for name, (o, _) in before.items():                           # in the order of `layers`
+        layer, e = self.layers[name], after[name][1]              # FI_orig at θ_t; FI_exp at θ_t, or θ_t+1 ("released")
+        ratio = self.last_ratios[name] = fi_ratio(o, e)
+        self.tests.append((step, name, layer.rank, o, e, ratio, fi_ratio(o, after[name][0]) if self.after_step else None))
+        if not ratio >= self.threshold: continue                          # NaN (no information) never grows
+        if self.max_rank is not None and layer.rank >= self.max_rank: continue
+        if layer.rank >= min(layer.in_features, layer.out_features): continue   # a full-rank update cannot grow further
+        oldA, oldB = layer.lora_A.weight, layer.lora_B.weight
+        k = _kaiming_a0(layer, self.generator) if self.candidate == "released" else None   # None: the K that was measured
+        newA, newB = layer.expand(k)
+        replace_parameter(self.optimizer, oldA, newA, dim=0, keep_state=self.keep_state)  # A: a new row
+        replace_parameter(self.optimizer, oldB, newB, dim=1, keep_state=self.keep_state)  # B: a new column
+        if self.candidate == "released": self.candidates[name] = _kaiming_a0(layer, self.generator)
+        self.history.append((step, name, layer.rank, ratio))
+        grown.append(name)
+    return grown
+SeLoRAGrower.grow = grow
+
+# %% ../nbs/02_grow.ipynb #253181a7
+def state_dict(self:SeLoRAGrower)->dict:
+    "What a resumed run needs: history, the tests, the stored candidates and the candidates' RNG state"
+    return {"history": [list(h) for h in self.history], "tests": [list(t) for t in self.tests],
+            "candidates": dict(self.candidates), "generator": self.generator.get_state()}
+SeLoRAGrower.state_dict = state_dict
+
+def load_state_dict(self:SeLoRAGrower, state:dict):
+    "Restore what `state_dict` saved"
+    self.history = [tuple(h) for h in state["history"]]
+    self.tests = [tuple(t) for t in state.get("tests", [])]
+    self.candidates = {n: k.to(self.layers[n].lora_A.weight) for n, k in state.get("candidates", {}).items()}
+    self.generator.set_state(state["generator"])
+SeLoRAGrower.load_state_dict = load_state_dict

@@ -10,8 +10,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['rank_tables', 'plot_rank_heatmaps', 'layer_type', 'growth_curves', 'plot_growth', 'qualitative_grid',
-           'manifest_images', 'sweep_grid', 'run_status', 'run_one', 'experiment_notebook', 'sweep', 'main',
-           'quickstart', 'quickstart_main']
+           'manifest_images', 'sweep_grid', 'run_status', 'run_one', 'experiment_notebook', 'sweep', 'lr_sweep_summary',
+           'main', 'quickstart', 'samples_grid', 'quickstart_main']
 
 # %% ../nbs/15_study.ipynb #04495da5
 _UNET_COLS = {"attn1.to_q": "attn1 q", "attn1.to_k": "attn1 k", "attn1.to_v": "attn1 v", "attn1.to_out.0": "attn1 out",
@@ -163,18 +163,24 @@ def sweep_grid(
     seeds=(0, 1, 2),
     thresholds=(1.1,),        # λ values (SeLoRA only)
     root:str|Path="runs/study",
-    **params,                 # other notebook parameters shared by every run (epochs, base_model, …)
+    lrs=(None,),              # learning rates to sweep (None: the protocol's); more than one names the runs "-lr<lr>"
+    method_params:dict|None=None, # per-method notebook parameters, e.g. {"lora": {"lr": 3e-4, "adapter": {"alpha": 32}}}
+    **params,                 # other notebook parameters shared by every run (epochs, base_model, protocol, …)
 )->list:
     "The runs of a sweep: one dict of notebook parameters per run, each with its own out_dir"
+    unknown = sorted(set(method_params or {}) - set(methods))
+    if unknown: raise ValueError(f"method_params names {unknown[0]!r}, which is not among the methods {', '.join(methods)}")
     runs = []
     for ds in datasets:
         for m in methods:
             for lam in (thresholds if m == "selora" else (None,)):
-                for s in seeds:
-                    name = f"{ds}/{m}" + (f"-lam{lam}" if lam is not None else "") + f"/seed{s}"
-                    p = dict(params, method=m, dataset=ds, seed=s, out_dir=str(Path(root)/name))
-                    if lam is not None: p["threshold"] = float(lam)
-                    runs.append(p)
+                for lr in lrs:
+                    for s in seeds:
+                        name = f"{ds}/{m}" + (f"-lam{lam}" if lam is not None else "") + (f"-lr{lr:g}" if len(lrs) > 1 else "") + f"/seed{s}"
+                        p = dict(params, **(method_params or {}).get(m, {}), method=m, dataset=ds, seed=s, out_dir=str(Path(root)/name))
+                        if lam is not None: p["threshold"] = float(lam)
+                        if lr is not None: p["lr"] = float(lr)
+                        runs.append(p)
     return runs
 
 def run_status(out_dir:str|Path)->str:
@@ -271,6 +277,18 @@ def sweep(
     else: raise ValueError(f"unknown executor {executor!r}; choose 'local' or 'submitit'")
     return results
 
+# %% ../nbs/15_study.ipynb #b05ece12
+def lr_sweep_summary(root:str|Path)->list[dict]:
+    "One row per finished run under root: method, lr, scale, steps, final and best validation loss (from config/metrics.json)"
+    rows = []
+    for m in sorted(Path(root).glob("**/metrics.json")):
+        run = m.parent; cfg, met = json.loads((run/"config.json").read_text()), json.loads(m.read_text())
+        r = cfg.get("resolved") or {}
+        rows.append(dict(method=cfg["method"], protocol=cfg.get("protocol", "paper"), lr=r.get("lr", cfg.get("lr")),
+                         scale=r.get("scale"), steps=met["steps"], seed=cfg["seed"], adapter=r.get("adapter", cfg.get("adapter")),
+                         final_val=met["val_losses"][-1][1], best_val=met["best_val"], run=str(run.relative_to(root))))
+    return rows
+
 # %% ../nbs/15_study.ipynb #4c300596
 def main(argv=None):
     "selora-sweep: run a grid of methods × datasets × seeds × thresholds with papermill"
@@ -279,6 +297,9 @@ def main(argv=None):
     p.add_argument("--methods", default="selora,lora,dylora,adalora"); p.add_argument("--datasets", default="phantom_iu")
     p.add_argument("--seeds", default="0,1,2"); p.add_argument("--thresholds", default="1.1")
     p.add_argument("--root", default="runs/study")
+    p.add_argument("--lrs", default=None, help="learning rates to sweep, e.g. 1e-4,3e-4,1e-3 (default: the protocol's)")
+    p.add_argument("--method-param", action="append", default=[], help="method:key=value (JSON value) for one method's runs, "
+                   "e.g. lora:lr=3e-4 or 'dylora:adapter={\"frozen\": false}'")
     p.add_argument("--param", action="append", default=[], help="key=value (JSON value) for every run, e.g. epochs=2 or base_model=\"...\"")
     p.add_argument("--executor", default="local", choices=["local", "submitit"])
     p.add_argument("--cluster", default=None, help="submitit cluster: slurm, local or debug (default: auto)")
@@ -293,7 +314,14 @@ def main(argv=None):
     for kv in a.param:
         if "=" not in kv: p.error(f"--param {kv!r}: expected key=value")
         k, v = kv.split("=", 1); extra[k] = val(v)
-    runs = sweep_grid(a.methods.split(","), a.datasets.split(","), [int(s) for s in a.seeds.split(",")], [float(t) for t in a.thresholds.split(",")], a.root, **extra)
+    per = {}
+    for kv in a.method_param:
+        if ":" not in kv or "=" not in kv.split(":", 1)[1]: p.error(f"--method-param {kv!r}: expected method:key=value")
+        m, rest = kv.split(":", 1); k, v = rest.split("=", 1); per.setdefault(m, {})[k] = val(v)
+    lrs = [float(x) for x in a.lrs.split(",")] if a.lrs else [None]
+    try: runs = sweep_grid(a.methods.split(","), a.datasets.split(","), [int(s) for s in a.seeds.split(",")],
+                           [float(t) for t in a.thresholds.split(",")], a.root, lrs=lrs, method_params=per, **extra)
+    except ValueError as e: p.error(str(e))
     res = sweep(runs, a.executor, a.notebook, a.cell_timeout, cluster=a.cluster, slurm=json.loads(a.slurm))
     failed = [r for r in res if r["status"] != "done"]
     print(f"sweep finished: {len(res) - len(failed)} done, {len(failed)} failed; results under {a.root}")
@@ -307,8 +335,9 @@ def quickstart(
     eval_steps:int=25,           # DDIM steps per image
     threshold:float=1.1,         # λ
     interval:int=40,             # t
-    lr:float=1e-4,
+    lr:float|None=None,          # None: the protocol's
     seed:int=0,
+    protocol:str="matched",      # "matched" (tuned lr at one update scale, 12_train) or "paper"
     clip_model:str|None=None,    # a CLIP checkpoint for the CLIP score (None: skipped)
     progress:bool=True,
 )->dict:
@@ -319,11 +348,23 @@ def quickstart(
     m = json.loads((out/"metrics.json").read_text()) if (out/"metrics.json").exists() else {}
     if "steps" not in m:
         train(dict(method="selora", dataset="phantom_iu", base_model="embedded", seed=seed, threshold=threshold, interval=interval,
-                   max_steps=steps, lr=lr, out_dir=str(out)), progress=progress)
+                   max_steps=steps, lr=lr, protocol=protocol, out_dir=str(out)), progress=progress)
     m = evaluate(out, max_items=eval_items, num_inference_steps=eval_steps, guidance_scale=4.0, clip_model=clip_model, progress=progress)
     plot_rank_heatmaps(out, out/"rank_heatmap.png", title=f"SeLoRA λ={threshold}, {m['steps']} steps")
     plot_growth(out, out/"rank_growth.png")
+    samples_grid(out, out/"samples.png", title=f"SeLoRA, {m['steps']} steps")
     return m
+
+def samples_grid(run_dir:str|Path, path:str|Path, n:int=8, title:str=""):
+    "A PNG of real test images beside the run's generated ones for the same prompts (its first n evaluated test items)"
+    from selora.data import load_dataset
+    run = Path(run_dir); cfg = json.loads((run/"config.json").read_text())
+    gen, prompts, items = manifest_images(run, n=n)
+    test = load_dataset(cfg["dataset"], cfg.get("data_dir"), "test", size=cfg["resolution"], seed=cfg["seed"])
+    real = [((test[i]["pixel_values"][0].numpy() + 1) / 2).clip(0, 1) for i in items]
+    fig = qualitative_grid(real, {title or "generated": gen}, prompts, path, width=60)
+    import matplotlib.pyplot as plt; plt.close(fig)
+    return Path(path)
 
 def quickstart_main(argv=None):
     "selora-quickstart: the README's main job"
@@ -333,11 +374,13 @@ def quickstart_main(argv=None):
     p.add_argument("--eval-items", type=int, default=64); p.add_argument("--eval-steps", type=int, default=25)
     p.add_argument("--threshold", type=float, default=1.1); p.add_argument("--seed", type=int, default=0)
     p.add_argument("--clip-model", default=None, help="hub id or folder of a CLIP model for the CLIP score")
+    p.add_argument("--protocol", default="matched", choices=["matched", "paper"],
+                   help="matched: the learning rate tuned at one update scale (12_train); paper: 1e-4 as the paper")
     a = p.parse_args(argv)
     import torch
     if not torch.cuda.is_available() and "OMP_NUM_THREADS" not in os.environ: torch.set_num_threads(1)
     t0 = time.time()
-    m = quickstart(a.out, a.steps, a.eval_items, a.eval_steps, a.threshold, seed=a.seed, clip_model=a.clip_model)
+    m = quickstart(a.out, a.steps, a.eval_items, a.eval_steps, a.threshold, seed=a.seed, clip_model=a.clip_model, protocol=a.protocol)
     from selora.eval import METRIC_KEYS
     out = Path(a.out).resolve()
     print(f"\nSeLoRA: {m['steps']} steps, total rank {m['total_rank']}, best validation loss {m['best_val']:.4f}; {time.time() - t0:.0f} s in all")
@@ -348,5 +391,6 @@ def quickstart_main(argv=None):
         if m[k] is None: why.setdefault(m["skipped"].get(k, "?"), []).append(k)
     for reason, keys in why.items(): print(f"  {', '.join(keys)}: null, because {reason}")
     print(f"results in {out}:")
+    print(f"real and generated images, side by side with their prompts: {out/'samples.png'}")
     for f in ("metrics.json", "ranks.json", "rank_heatmap.png", "rank_growth.png", "training_curves.png", "best_lora_diffusers.safetensors", "eval_best_test/"):
         print(f"  {out/f}")

@@ -14,14 +14,20 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 # %% auto #0
-__all__ = ['TrainConfig', 'tiny_pipeline', 'load_pipeline', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
-           'draw_noise', 'diffusion_loss', 'TrainingError', 'train', 'plot_training', 'validate', 'main']
+__all__ = ['PROTOCOLS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'TrainConfig',
+           'method_options', 'tiny_pipeline', 'load_pipeline', 'save_checkpoint', 'latest_checkpoint',
+           'load_checkpoint', 'draw_noise', 'diffusion_loss', 'TrainingError', 'config_changes', 'train',
+           'plot_training', 'validate', 'main']
 
 # %% ../nbs/12_train.ipynb #cc3e0344
+PROTOCOLS = ("paper", "matched")
+
 @dataclass
 class TrainConfig:
     "Everything a training run needs (the paper's defaults, §3.5)"
     method:str = "selora"            # selora, lora, dylora or adalora
+    protocol:str = "paper"           # "paper": each method as the paper configures it; "matched": one update scale, tuned lrs
+    growth_test:str = "paper"        # SeLoRA's growth test: "paper" (the paper's text) or "released" (the authors' code)
     dataset:str = "phantom_iu"       # phantom_iu (embedded), iu_xray, montgomery or folder
     data_dir:str|None = None         # dataset folder (not needed for phantom_iu)
     base_model:str = "embedded"      # "embedded", "tiny" (random, for tests), a hub id or a local SD 1.x folder
@@ -33,7 +39,8 @@ class TrainConfig:
     max_steps:int|None = None        # stop after this many optimizer steps (None: run all epochs)
     batch_size:int = 8               # the global batch of one optimizer step (all processes and micro-batches together)
     grad_accum:int = 1               # micro-batches per optimizer step (gradient accumulation)
-    lr:float = 1e-4
+    lr:float|None = None             # Adam's learning rate; None: the protocol's (paper: 1e-4 for all; matched: tuned per method)
+    scale:float|None = None          # the update scale s = alpha / rank of every method; None: the protocol's
     resolution:int = 64              # image side; 224 in the paper, 64 for the CPU default
     out_dir:str = "runs/train"
     checkpoint_every:int = 200       # optimizer steps between checkpoints (also one at each epoch end)
@@ -49,6 +56,7 @@ class TrainConfig:
             ok = {"str": isinstance(v, str), "int": isinstance(v, int) and not isinstance(v, bool),
                   "float": isinstance(v, (int, float)) and not isinstance(v, bool), "bool": isinstance(v, bool),
                   "dict": isinstance(v, dict), "str|None": v is None or isinstance(v, str),
+                  "float|None": v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)),
                   "int|None": v is None or (isinstance(v, int) and not isinstance(v, bool))}[t]
             if not ok: raise TypeError(f"config field {f.name!r} must be {t}, got {v!r} ({type(v).__name__})")
         if self.method not in ("selora", "lora", "dylora", "adalora"):
@@ -59,7 +67,15 @@ class TrainConfig:
             raise ValueError(f"config field 'batch_size'={self.batch_size} must be divisible by 'grad_accum'={self.grad_accum} "
                              "(an optimizer step splits its batch into grad_accum equal micro-batches)")
         if self.max_steps is not None and self.max_steps < 1: raise ValueError(f"config field 'max_steps' must be >= 1 or None, got {self.max_steps!r}")
-        if not self.lr > 0: raise ValueError(f"config field 'lr' must be > 0, got {self.lr!r}")
+        for k in ("lr", "scale"):
+            if getattr(self, k) is not None and not getattr(self, k) > 0: raise ValueError(f"config field {k!r} must be > 0 or None, got {getattr(self, k)!r}")
+        for k, valid in (("protocol", PROTOCOLS), ("growth_test", ("paper", "released"))):
+            if getattr(self, k) not in valid: raise ValueError(f"config field {k!r} must be one of {', '.join(valid)}; got {getattr(self, k)!r}")
+        if self.growth_test != "paper" and self.method != "selora":
+            raise ValueError(f"config field 'growth_test' is SeLoRA's; method {self.method!r} takes only 'paper', got {self.growth_test!r}")
+        if self.growth_test == "released" and self.mixed_precision == "fp16":
+            raise ValueError("config field 'growth_test'='released' compares gradients of two passes, which fp16's changing loss scale "
+                             "would distort: use mixed_precision='bf16' or 'no'")
         if self.mixed_precision not in ("no", "fp16", "bf16"): raise ValueError(f"config field 'mixed_precision' must be no, fp16 or bf16, got {self.mixed_precision!r}")
 
     @classmethod
@@ -69,6 +85,35 @@ class TrainConfig:
         unknown = [k for k in d if k not in names]
         if unknown: raise ValueError(f"unknown config key {unknown[0]!r}; valid keys: {', '.join(sorted(names))}")
         return cls(**d)
+
+# %% ../nbs/12_train.ipynb #19e7e7b6
+MATCHED_SCALE = 8.0                 # SeLoRA's own s: alpha 8 at rank 1 (§3.5)
+MATCHED_LR = dict(selora=3e-3, lora=3e-3, dylora=3e-3, adalora=3e-3)   # picked by the sweep below
+ADALORA_SCHEDULE = (0.1, 0.6)       # tinit and tfinal as fractions of the run (the AdaLoRA authors' MNLI run: 0.093, 0.58)
+
+def _reference_rank(method:str, opts:dict)->int:
+    "The rank that divides alpha in the method's scale: r₀ (SeLoRA), r (LoRA), r_max (DyLoRA), init_r (AdaLoRA)"
+    from selora.adapters import ADAPTERS
+    key = "init_r" if method == "adalora" else "rank"
+    return opts.get(key, ADAPTERS[method].defaults[key])
+
+# %% ../nbs/12_train.ipynb #12df83dc
+def method_options(cfg:TrainConfig, total:int)->dict:
+    "What a run of `total` optimizer steps uses under its protocol: {lr, scale, steps, adapter}, the adapter's options"
+    from selora.adapters import ADAPTERS
+    m, matched = cfg.method, cfg.protocol == "matched"
+    a = {"selora": dict(threshold=cfg.threshold, interval=cfg.interval, seed=cfg.seed, growth_test=cfg.growth_test),
+         "adalora": dict(target_r=cfg.rank, total_step=total),    # total_step from the data and epochs
+         "dylora": dict(rank=cfg.rank, seed=cfg.seed), "lora": dict(rank=cfg.rank)}[m]
+    if m == "selora" and cfg.growth_test == "paper": del a["growth_test"]   # (the adapter's own default)
+    if matched and m == "adalora":
+        a |= dict(tinit=round(ADALORA_SCHEDULE[0] * total), tfinal=max(1, round(ADALORA_SCHEDULE[1] * total)), orth_reg_weight=0.1)
+    s = cfg.scale if cfg.scale is not None else MATCHED_SCALE if matched else None
+    r0 = _reference_rank(m, a | cfg.adapter)
+    if s is not None: a["alpha"] = s * r0
+    a |= cfg.adapter                                               # explicit adapter options win
+    lr = cfg.lr if cfg.lr is not None else MATCHED_LR[m] if matched else 1e-4
+    return dict(lr=lr, scale=a.get("alpha", ADAPTERS[m].defaults["alpha"]) / r0, steps=total, adapter=a)
 
 # %% ../nbs/12_train.ipynb #e87ff42f
 def tiny_pipeline(seed:int=0):
@@ -184,6 +229,26 @@ def _collate(ds, idx, tokenizer):
                     max_length=tokenizer.model_max_length, return_tensors="pt").input_ids
     return torch.stack([it["pixel_values"] for it in items]), ids
 
+# %% ../nbs/12_train.ipynb #a5174039
+NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints")   # change nothing a run computes
+RESUMABLE = NO_EFFECT + ("max_steps", "epochs")                                         # may change when a run carries on
+
+def config_changes(out_dir:str|Path, cfg:TrainConfig, resolved:dict|None=None, ignore:tuple=NO_EFFECT)->str:
+    "The settings in which `cfg` (and its `resolved` options) differ from the run in out_dir/config.json, as 'field (run: x, now: y)'"
+    p = Path(out_dir)/"config.json"
+    if not p.is_file(): return ""
+    old, new = json.loads(p.read_text()), asdict(cfg)
+    defaults = asdict(TrainConfig())            # fields added after a run was made: it ran as their default does
+    diff = [f"{k} (run: {old.get(k, defaults[k])!r}, now: {v!r})" for k, v in new.items()
+            if k not in ignore and old.get(k, defaults[k]) != v]
+    was, now = old.get("resolved") or {}, dict(resolved or {})
+    if not now and was and not diff:          # the same fields: the protocol's choices for the recorded step budget
+        now = method_options(cfg, was["steps"])
+    for k in ("lr", "scale", "adapter") + (() if "max_steps" in ignore else ("steps",)):
+        if k in was and k in now and json.loads(json.dumps(was[k])) != json.loads(json.dumps(now[k])):
+            diff.append(f"resolved {k} (run: {was[k]!r}, now: {now[k]!r})")
+    return "; ".join(diff)
+
 # %% ../nbs/12_train.ipynb #ad3b7422
 def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->dict:
     "Fine-tune a pipeline with an adapter on a dataset; write checkpoints, adapters, export, logs and metrics to cfg.out_dir"
@@ -202,7 +267,9 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     def avg_(t):   # average over processes, in place
         torch.distributed.all_reduce(t); return t.div_(world)
     if (out/"metrics.json").exists() and not cfg.overwrite:
-        raise TrainingError(f"{out} already holds a finished run (metrics.json); pass overwrite=True to start over or choose another out_dir")
+        diff = config_changes(out, cfg)
+        raise TrainingError(f"{out} already holds a finished run (metrics.json)" + (f" with other settings ({diff})" if diff else "")
+                            + "; pass overwrite=True to start over or choose another out_dir")
     if main and cfg.overwrite and out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     acc.wait_for_everyone()
@@ -220,22 +287,20 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     steps_per_epoch = len(train_ds) // cfg.batch_size
     if steps_per_epoch == 0: raise TrainingError(f"the training split has {len(train_ds)} items, fewer than batch_size={cfg.batch_size}")
     total = min(cfg.max_steps or 10**12, steps_per_epoch * cfg.epochs)
-    acfg = dict(cfg.adapter)
-    if cfg.method == "selora": acfg = dict(threshold=cfg.threshold, interval=cfg.interval, seed=cfg.seed) | acfg
-    elif cfg.method == "adalora": acfg = dict(target_r=cfg.rank, total_step=total) | acfg   # total_step from the data and epochs
-    elif cfg.method == "dylora": acfg = dict(rank=cfg.rank, seed=cfg.seed) | acfg
-    else: acfg = dict(rank=cfg.rank) | acfg
+    opts = method_options(cfg, total)                  # the protocol's lr, scale and adapter options (recorded in config.json)
     torch.manual_seed(cfg.seed)
-    adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder, **acfg)
-    build_opt = lambda: torch.optim.Adam(adapter.trainable_parameters(), lr=cfg.lr)
+    adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder, **opts["adapter"])
+    build_opt = lambda: torch.optim.Adam(adapter.trainable_parameters(), lr=opts["lr"])
     state = dict(epoch=0, batch=0, best_val=None, best_step=None, val_losses=[])
     ckpt = latest_checkpoint(ckpt_dir) if cfg.resume else None
+    if ckpt is not None and (diff := config_changes(out, cfg, opts, ignore=RESUMABLE)):
+        raise TrainingError(f"{out} holds a run with other settings ({diff}); pass overwrite=True to start over or choose another out_dir")
     if ckpt is not None:
         opt, state, gen = load_checkpoint(ckpt, adapter, build_opt)
         step = state["step"]
     else:
         opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
-        if main: (out/"config.json").write_text(json.dumps(asdict(cfg), indent=1))
+        if main: (out/"config.json").write_text(json.dumps(asdict(cfg) | {"resolved": opts}, indent=1))
     adapter.bind_optimizer(opt)
     if world > 1 and getattr(adapter, "grower", None) is not None: adapter.grower.all_reduce = avg_   # same growth everywhere
     if main: _trim_log(out/"log.csv", step)        # rows after the checkpoint are redone, not duplicated
@@ -282,16 +347,21 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                 loss = loss_all
                 scale = scaler.get_scale() if scaler.is_enabled() else None
                 scaler.step(opt); scaler.update()   # opt.step(), unless fp16: then unscaled first, and skipped if a gradient is inf/NaN
-                events = adapter.after_step(step); opt.zero_grad(set_to_none=True)
+                def again():        # the step's forward+backward once more, same batch and draws (growth_test="released")
+                    for m in range(accum):
+                        if m: adapter.next_micro_batch(step)
+                        rows = slice(m * n, (m + 1) * n)
+                        with autocast(): (diffusion_loss(pipe, px[rows], ids[rows], draws=[d[rows] for d in draws]) / accum).backward()
+                events = adapter.after_step(step, closure=again); opt.zero_grad(set_to_none=True)
                 if scale is not None and scaler.get_scale() < scale:    # the same on every process: their gradients were averaged first
                     events = {**(events or {}), "skipped": f"fp16 gradient overflow: step skipped, loss scale {scale:g} -> {scaler.get_scale():g}"}
                 step += 1; state["batch"] = b + 1
                 ranks = adapter.rank_map()
-                log.writerow([step, epoch, f"{loss.item():.6f}", cfg.lr, sum(ranks.values()), adapter.num_trainable(), f"{time.perf_counter() - t_step:.4f}",
+                log.writerow([step, epoch, f"{loss.item():.6f}", opts["lr"], sum(ranks.values()), adapter.num_trainable(), f"{time.perf_counter() - t_step:.4f}",
                               json.dumps({k: v for k, v in events.items() if v}) if events else ""])
                 bar.update(1); bar.set_postfix(loss=f"{loss.item():.4f}", total_rank=sum(ranks.values()))
                 if tb is not None:
-                    for k, v in (("loss", loss.item()), ("lr", cfg.lr), ("total_rank", sum(ranks.values())), ("trainable", adapter.num_trainable())):
+                    for k, v in (("loss", loss.item()), ("lr", opts["lr"]), ("total_rank", sum(ranks.values())), ("trainable", adapter.num_trainable())):
                         tb.add_scalar(k, v, step)
                 if step % cfg.checkpoint_every == 0:
                     log_f.flush(); save(step, adapter, opt, state, gen)
@@ -299,8 +369,8 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                 validate_and_keep()
                 state["epoch"], state["batch"] = epoch + 1, 0
                 log_f.flush(); save(step, adapter, opt, state, gen)
-        if not state["val_losses"]:   # stopped (max_steps) before the first epoch ended: validate once, so there is a best adapter
-            validate_and_keep()
+        if not state["val_losses"] or state["val_losses"][-1][0] != step:   # stopped (max_steps) inside an epoch: the last
+            validate_and_keep()                                             # steps are validated too, and may be the best
         log_f.flush(); save(step, adapter, opt, state, gen)   # the end: a longer run can carry on
     finally:
         bar.close(); log_f.close()
@@ -317,7 +387,8 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     if main:
         adapter.save(out/"last_adapter.safetensors")
         adapter.export(out/"lora_diffusers.safetensors")
-        (out/"ranks.json").write_text(json.dumps(dict(ranks=adapter.rank_map(), history=adapter.state_dict()["meta"].get("history", [])), indent=1))
+        meta = adapter.state_dict()["meta"]
+        (out/"ranks.json").write_text(json.dumps(dict(ranks=adapter.rank_map(), history=meta.get("history") or [], tests=meta.get("tests") or []), indent=1))
         (out/"metrics.json").write_text(json.dumps(metrics, indent=1))
         plot_training(out)
     acc.wait_for_everyone()
@@ -386,7 +457,7 @@ def _parse_value(f, text:str):
     t = str(f.type).replace(" ", "")
     if text.lower() == "none" and t.endswith("|None"): return None
     if t.startswith("int"): return int(text)
-    if t == "float": return float(text)
+    if t.startswith("float"): return float(text)
     if t == "bool":
         if text.lower() in ("1", "true", "yes"): return True
         if text.lower() in ("0", "false", "no"): return False

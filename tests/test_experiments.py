@@ -1,7 +1,7 @@
 """The experiment notebooks run headlessly under papermill with tiny parameters (nbdev_test skips them: nbs/experiments/.notest)."""
 import json, os, sys
 from pathlib import Path
-import nbformat, papermill as pm
+import nbformat, papermill as pm, pytest
 from conftest import ROOT
 from test_train_resume import make_folder
 
@@ -12,17 +12,16 @@ def test_train_notebook_parameters_cell():
     names = [l.split(":")[0] for l in tagged[0].source.splitlines() if l.strip()]
     assert names[:14] == ["method", "dataset", "data_dir", "base_model", "seed", "threshold", "interval", "rank", "epochs",
                           "max_steps", "batch_size", "lr", "resolution", "out_dir"]
-    assert names[14:] == ["grad_accum", "mixed_precision", "evaluate", "eval_steps", "guidance_scale", "n_per_prompt", "eval_max_items", "clip_model", "inception_weights"]
+    assert names[14:] == ["grad_accum", "mixed_precision", "protocol", "growth_test", "scale", "adapter", "evaluate", "eval_steps", "guidance_scale", "n_per_prompt", "eval_max_items", "clip_model", "inception_weights"]
 
 def test_train_notebook_papermill_smoke(tmp_path):
     data = make_folder(tmp_path/"data", n_test=4)
     out = tmp_path/"run"
     os.environ.setdefault("SELORA_CACHE", str(tmp_path/"cache"))
+    params = dict(method="selora", dataset="folder", data_dir=str(data), base_model="tiny", epochs=1, batch_size=4, resolution=32,
+                  interval=2, out_dir=str(out), eval_steps=2, clip_model="none", eval_max_items=4)
     pm.execute_notebook(str(ROOT/"nbs"/"experiments"/"train.ipynb"), str(tmp_path/"train.ipynb"), kernel_name="python3",
-                        parameters=dict(method="selora", dataset="folder", data_dir=str(data), base_model="tiny",
-                                        epochs=1, batch_size=4, resolution=32, interval=2, out_dir=str(out),
-                                        eval_steps=2, clip_model="none", eval_max_items=4),
-                        cwd=str(tmp_path), progress_bar=False)
+                        parameters=params, cwd=str(tmp_path), progress_bar=False)
     m = json.loads((out/"metrics.json").read_text())
     assert m["steps"] == 6 and (out/"training_curves.png").exists() and (out/"lora_diffusers.safetensors").exists()
     assert json.loads((out/"config.json").read_text())["base_model"] == "tiny"     # the injected value, not the default
@@ -33,6 +32,13 @@ def test_train_notebook_papermill_smoke(tmp_path):
     assert "Inception" in m["skipped"]["fid_2048"] and "clip_model=None" in m["skipped"]["clip_score"]
     assert "phantom_iu" in m["skipped"]["fd_phantom"]
     assert m["eval"]["n_generated"] >= 1 and len(list((out/"eval_best_test"/"images").glob("*.png"))) == m["eval"]["n_generated"]
+    assert json.loads((out/"config.json").read_text())["resolved"]["lr"] == 1e-4            # the paper protocol's
+    # a rerun with other settings is refused, naming them; the same settings are skipped as finished
+    again = lambda **kw: pm.execute_notebook(str(ROOT/"nbs"/"experiments"/"train.ipynb"), str(tmp_path/"again.ipynb"), kernel_name="python3",
+                                             parameters=dict(params, **kw), cwd=str(tmp_path), progress_bar=False)
+    with pytest.raises(pm.PapermillExecutionError, match=r"other settings: lr \(run: None, now: 0.001\)"): again(lr=1e-3, evaluate=False)
+    again(evaluate=False)
+    assert json.loads((out/"metrics.json").read_text())["steps"] == 6
 
 def test_pretrain_base_notebook_papermill_smoke(tmp_path):
     "Every parameter of the pretraining notebook reaches BaseConfig, and a finished run is measured without retraining"

@@ -1,5 +1,5 @@
 """Kill a training process with SIGKILL at a random moment, resume it, and compare with an uninterrupted run."""
-import csv, json, os, random, signal, subprocess, sys, time
+import csv, json, os, random, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
@@ -69,15 +69,16 @@ def test_cli_rejects_bad_config(tmp_path):
     assert r.returncode == 2 and "unknown config key 'learning_rate'" in r.stderr
 
 def test_resume_with_grad_accum(tmp_path):
-    "A run accumulating 2 micro-batches per step, stopped at a checkpoint (step 7, mid-epoch) and resumed, ends where an uninterrupted one ends"
+    "A run accumulating 2 micro-batches per step, stopped at a checkpoint (step 8, mid-epoch) and resumed, ends where an uninterrupted one ends"
     data = make_folder(tmp_path/"data")
     over = dict(epochs=2, grad_accum=2)
     full = subprocess.run(cmd(data, tmp_path/"full", **over), env=env(), capture_output=True, text=True, timeout=900)
     assert full.returncode == 0, full.stderr[-3000:]
     out = tmp_path/"part"
-    part = subprocess.run(cmd(data, out, **over, max_steps=7), env=env(), capture_output=True, text=True, timeout=900)
+    part = subprocess.run(cmd(data, out, **over, max_steps=9), env=env(), capture_output=True, text=True, timeout=900)
     assert part.returncode == 0, part.stderr[-3000:]
-    (out/"metrics.json").unlink()                      # as if it had died after its last checkpoint
+    (out/"metrics.json").unlink()                      # as if it had died after its checkpoint of step 8 (mid-epoch)
+    shutil.rmtree(out/"checkpoints"/"checkpoint-0000009")
     res = subprocess.run(cmd(data, out, **over), env=env(), capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stderr[-3000:]
     assert json.loads((out/"ranks.json").read_text()) == json.loads((tmp_path/"full"/"ranks.json").read_text())
