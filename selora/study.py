@@ -362,7 +362,7 @@ def samples_grid(run_dir:str|Path, path:str|Path, n:int=8, title:str=""):
     gen, prompts, items = manifest_images(run, n=n)
     test = load_dataset(cfg["dataset"], cfg.get("data_dir"), "test", size=cfg["resolution"], seed=cfg["seed"])
     real = [((test[i]["pixel_values"][0].numpy() + 1) / 2).clip(0, 1) for i in items]
-    fig = qualitative_grid(real, {title or "generated": gen}, prompts, path, width=60)
+    fig = qualitative_grid(real, {title or "generated": gen}, prompts, path)
     import matplotlib.pyplot as plt; plt.close(fig)
     return Path(path)
 
