@@ -418,7 +418,7 @@ def collect_runs(
         row = dict(run=str(r), method=cfg.get("method"), dataset=cfg.get("dataset"), seed=cfg.get("seed"), threshold=cfg.get("threshold"),
                    rank=cfg.get("rank"), protocol=cfg.get("protocol", "paper"), growth_test=cfg.get("growth_test", "paper"),
                    lr=res.get("lr", cfg.get("lr")), scale=res.get("scale"), steps=m.get("steps")) | {k: m.get(k) for k in METRIC_KEYS + ("fd_pixels", "fid_xrv")}
-        row |= dict(best_val=m.get("best_val"), total_rank=m.get("total_rank"), seconds=m.get("seconds"))
+        row |= dict(best_val=m.get("best_val"), final_val=(m.get("val_losses") or [[None, None]])[-1][1], total_rank=m.get("total_rank"), seconds=m.get("seconds"))
         for comp, c in (m.get("parameters") or {}).items(): row[f"trainable_pct_{comp}"] = c.get("effective_pct", c.get("trainable_pct"))
         rows.append(row)
     return pd.DataFrame(rows)

@@ -280,13 +280,13 @@ def sweep(
 # %% ../nbs/15_study.ipynb #b05ece12
 def lr_sweep_summary(root:str|Path)->list[dict]:
     "One row per finished run under root: method, lr, scale, steps, final and best validation loss (from config/metrics.json)"
+    from selora.eval import collect_runs
     rows = []
-    for m in sorted(Path(root).glob("**/metrics.json")):
-        run = m.parent; cfg, met = json.loads((run/"config.json").read_text()), json.loads(m.read_text())
-        r = cfg.get("resolved") or {}
-        rows.append(dict(method=cfg["method"], protocol=cfg.get("protocol", "paper"), lr=r.get("lr", cfg.get("lr")),
-                         scale=r.get("scale"), steps=met["steps"], seed=cfg["seed"], adapter=r.get("adapter", cfg.get("adapter")),
-                         final_val=met["val_losses"][-1][1], best_val=met["best_val"], run=str(run.relative_to(root))))
+    for r in collect_runs(root).to_dict("records"):
+        cfg = json.loads((Path(r["run"])/"config.json").read_text())    # the adapter options, a dict, are not a table column
+        rows.append({k: r[k] for k in ("method", "protocol", "lr", "scale", "steps", "seed")}
+                    | dict(adapter=(cfg.get("resolved") or {}).get("adapter", cfg.get("adapter")), final_val=r["final_val"],
+                           best_val=r["best_val"], run=str(Path(r["run"]).relative_to(root))))
     return rows
 
 # %% ../nbs/15_study.ipynb #4c300596

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from safetensors import safe_open
 from safetensors.torch import save_file
+from .grow import GROWTH_TESTS
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'TrainConfig',
@@ -69,7 +70,7 @@ class TrainConfig:
         if self.max_steps is not None and self.max_steps < 1: raise ValueError(f"config field 'max_steps' must be >= 1 or None, got {self.max_steps!r}")
         for k in ("lr", "scale"):
             if getattr(self, k) is not None and not getattr(self, k) > 0: raise ValueError(f"config field {k!r} must be > 0 or None, got {getattr(self, k)!r}")
-        for k, valid in (("protocol", PROTOCOLS), ("growth_test", ("paper", "released"))):
+        for k, valid in (("protocol", PROTOCOLS), ("growth_test", tuple(GROWTH_TESTS))):
             if getattr(self, k) not in valid: raise ValueError(f"config field {k!r} must be one of {', '.join(valid)}; got {getattr(self, k)!r}")
         if self.growth_test != "paper" and self.method != "selora":
             raise ValueError(f"config field 'growth_test' is SeLoRA's; method {self.method!r} takes only 'paper', got {self.growth_test!r}")
