@@ -66,14 +66,16 @@ class PhantomClassifier(nn.Module):
         dim:int=128,     # embedding size (channels of the last conv layer)
         size:int=64,     # input side the network works at; other sizes are resized to it
         n_out:int=len(FINDINGS),
+        ood:bool=True,   # a second head: the logit that an image is no chest phantom at all (noise, the base's shapes)
     ):
         super().__init__()
-        self.width, self.dim, self.size, self.n_out = width, dim, size, n_out
+        self.width, self.dim, self.size, self.n_out, self.ood = width, dim, size, n_out, ood
         def block(i, o, stride): return [nn.Conv2d(i, o, 3, stride, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
         c = width
         self.body = nn.Sequential(*block(1, c, 1), *block(c, c, 2), *block(c, 2 * c, 1), *block(2 * c, 2 * c, 2),
                                   *block(2 * c, 4 * c, 1), *block(4 * c, dim, 2))
         self.head = nn.Linear(dim, n_out)
+        self.ood_head = nn.Linear(dim, 1) if ood else None
     def _prep(self, x:torch.Tensor)->torch.Tensor:
         if x.ndim != 4 or x.shape[1] not in (1, 3): raise ValueError(f"expected N×3×H×W (or N×1×H×W) images in [-1, 1], got shape {tuple(x.shape)}")
         x = x.to(self.head.weight.dtype).mean(1, keepdim=True)
@@ -87,7 +89,13 @@ class PhantomClassifier(nn.Module):
     def forward(self, x:torch.Tensor)->torch.Tensor:
         "N×n_out logits (one independent sigmoid per finding)"
         return self.head(self.features(x))
-    def config(self)->dict: return {"width": self.width, "dim": self.dim, "size": self.size, "findings": list(FINDINGS)[:self.n_out]}
+    @torch.no_grad()
+    def in_domain(self, x:torch.Tensor)->torch.Tensor:
+        "N probabilities that each image is a chest phantom (1 − the out-of-domain head's sigmoid)"
+        if self.ood_head is None: raise ValueError("this classifier was trained without the out-of-domain head (ood=False); retrain it")
+        return torch.sigmoid(-self.ood_head(self.features(x))[:, 0])
+    def config(self)->dict:
+        return {"width": self.width, "dim": self.dim, "size": self.size, "findings": list(FINDINGS)[:self.n_out], "ood": self.ood}
 
 # %% ../nbs/14_classifier.ipynb #d89672d4
 @lru_cache(maxsize=8)
@@ -98,6 +106,21 @@ def _phantom_split(split:str, size:int=64, data_seed:int=0, limit:int|None=None)
     n = len(ds) if limit is None else min(limit, len(ds))
     x = torch.stack([ds[i]["pixel_values"][:1] for i in range(n)])
     return x, finding_targets([it["labels"] for it in ds.items[:n]])
+
+# %% ../nbs/14_classifier.ipynb #4f034b4a
+@lru_cache(maxsize=4)
+def _ood_pool(n:int=3000, size:int=64, seed:int=0)->torch.Tensor:
+    "n×1×size×size grey images in [-1, 1] that are no chest phantom: shape scenes, generic images and noise"
+    import numpy as np
+    from selora.base import generic_image, render_scene, sample_scene, _smooth_noise
+    rng, out = np.random.default_rng([seed, 7]), []
+    for i in range(n):
+        if i % 3 == 0: im = render_scene(sample_scene(rng), size)
+        elif i % 3 == 1: im = generic_image(rng, size)
+        elif rng.random() < 0.3: im = rng.uniform(0.2, 0.8) + rng.uniform(0.05, 0.3) * rng.normal(size=(size, size, 1))
+        else: im = rng.uniform(0.2, 0.8) + rng.uniform(0.1, 0.4) * _smooth_noise(rng, size, int(rng.choice([2, 4, 8, 16])))
+        out.append(torch.from_numpy(np.clip(np.asarray(im, np.float32), 0, 1)).permute(2, 0, 1).mean(0, keepdim=True))
+    return torch.stack(out) * 2 - 1
 
 # %% ../nbs/14_classifier.ipynb #dfca8591
 def _blur(x:torch.Tensor, sigma:torch.Tensor)->torch.Tensor:
@@ -121,6 +144,23 @@ def _augment(x:torch.Tensor, g:torch.Generator, shift:int=3)->torch.Tensor:
     sig = 0.3 + 0.7 * torch.rand(n, generator=g)
     x = torch.where(torch.rand(n, 1, 1, 1, generator=g) < 1 / 3, _blur(x, sig), x)
     return (x + torch.randn(x.shape, generator=g) * 0.04 * u()).clamp(-1.2, 1.2)
+
+# %% ../nbs/14_classifier.ipynb #3b54f420
+def _loss(model, x, t, pos_weight, g, xood=None, ood_batch=0):
+    "BCE of the finding logits on phantoms, plus (with an out-of-domain pool) BCE of the out-of-domain logit on both"
+    if xood is None: return F.binary_cross_entropy_with_logits(model(_augment(x, g)), t, pos_weight=pos_weight)
+    o = xood[torch.randint(0, len(xood), (ood_batch,), generator=g)]
+    h = model.features(_augment(torch.cat([x, o]), g))
+    is_ood = torch.cat([torch.zeros(len(x)), torch.ones(len(o))])
+    return (F.binary_cross_entropy_with_logits(model.head(h[:len(x)]), t, pos_weight=pos_weight)
+            + F.binary_cross_entropy_with_logits(model.ood_head(h)[:, 0], is_ood))
+
+@torch.no_grad()
+def _ood_check(model, x, size:int)->dict:
+    "In-domain rates of held-out phantoms `x` and of a held-out out-of-domain pool (another seed than training's)"
+    model.eval()
+    return {"phantoms": (model.in_domain(x) > 0.5).float().mean().item(),
+            "out_of_domain": (model.in_domain(_ood_pool(600, size, 12345)) > 0.5).float().mean().item()}
 
 # %% ../nbs/14_classifier.ipynb #35e87690
 def _pkg_dir()->Path:
@@ -161,6 +201,9 @@ def train_classifier(
     data_seed:int=0,         # phantom_iu split and rendering seed (0: the project's split)
     limit:int|None=None,     # use only the first `limit` training images (quick checks)
     eval_splits:tuple=("val", "test"),  # held-out splits whose AUROCs go into the metrics and config.json
+    ood:bool=True,           # also train the out-of-domain head, on `_ood_pool` images
+    ood_images:int=3000,     # size of the out-of-domain pool (rendered once)
+    ood_batch:int=16,        # out-of-domain images added to each batch of phantoms
     progress:bool=True,      # show a progress bar
 )->dict:
     "Train a `PhantomClassifier` on phantom_iu's train split; evaluate on val and test; save it; return the metrics"
@@ -169,7 +212,8 @@ def train_classifier(
     xtr, ttr = _phantom_split("train", size, data_seed, limit)
     if batch_size > len(xtr): raise ValueError(f"batch_size={batch_size} is larger than the {len(xtr)} training images")
     torch.manual_seed(seed)
-    model = PhantomClassifier(width, dim, size)
+    model = PhantomClassifier(width, dim, size, ood=ood)
+    xood = _ood_pool(ood_images, size, seed) if ood else None
     pos = ttr.mean(0)
     pos_weight = ((1 - pos) / pos.clamp(min=1e-6)).clamp(1.0, 10.0).sqrt()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
@@ -180,7 +224,7 @@ def train_classifier(
     for _ in tqdm(range(steps), disable=not progress, desc="classifier"):
         if k + batch_size > len(order): order, k = torch.randperm(len(xtr), generator=g), 0
         idx = order[k:k + batch_size]; k += batch_size
-        loss = F.binary_cross_entropy_with_logits(model(_augment(xtr[idx], g)), ttr[idx], pos_weight=pos_weight)
+        loss = _loss(model, xtr[idx], ttr[idx], pos_weight, g, xood, ood_batch)
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
     train_s = time.time() - t_start
@@ -190,9 +234,11 @@ def train_classifier(
         x, t = _phantom_split(split, size, data_seed)
         metrics[f"{split}_auroc"] = per_finding_auroc(t, _scores(model, x))
         metrics[f"{split}_n"] = len(x)
+        if ood: metrics[f"{split}_in_domain"] = _ood_check(model, x, size)
     cfg = {"model": model.config(),
            "training": {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed, "size": size, "data_seed": data_seed,
                         "limit": limit, "n_train": len(xtr), "pos_weight": [round(v, 4) for v in pos_weight.tolist()],
+                        "ood_images": ood_images if ood else 0, "ood_batch": ood_batch if ood else 0,
                         "augmentation": "shift ±3 px, contrast/brightness ±10%, blur σ 0.3-1 on 1/3, noise σ ≤ 0.04",
                         "torch": torch.__version__, "threads": torch.get_num_threads()},
            "metrics": metrics}
@@ -214,7 +260,7 @@ def load_classifier(
     cfg = json.loads((p / "config.json").read_text())["model"]
     if tuple(cfg["findings"]) != FINDINGS:
         raise ValueError(f"{p} was trained on the findings {cfg['findings']}, but selora.phantom.FINDINGS is {FINDINGS}; retrain it")
-    model = PhantomClassifier(cfg["width"], cfg["dim"], cfg["size"], len(cfg["findings"]))
+    model = PhantomClassifier(cfg["width"], cfg["dim"], cfg["size"], len(cfg["findings"]), cfg.get("ood", False))
     model.load_state_dict(load_file(str(p / "model.safetensors")))
     return model.eval().requires_grad_(False)
 

@@ -16,7 +16,7 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY as _FE
 
 # %% auto #0
 __all__ = ['INCEPTION_URL', 'CLIP_ID', 'METRIC_KEYS', 'LOWER_IS_BETTER', 'MissingWeightsError', 'inception_weights', 'to_uint8',
-           'ImageSet', 'extract_features', 'distances', 'load_clip', 'clip_score', 'faithfulness',
+           'ImageSet', 'extract_features', 'distances', 'load_clip', 'clip_score', 'faithfulness', 'in_domain_rate',
            'PixelFeatureExtractor', 'xrv_weights_file', 'XRVFeatureExtractor', 'load_run_pipeline', 'generate',
            'real_features', 'evaluate', 'collect_runs', 'results_table', 'to_markdown', 'main']
 
@@ -180,6 +180,18 @@ def faithfulness(
     auc = per_finding_auroc(finding_targets(labels), scores)
     return dict(faithfulness_auroc=auc["macro"], faithfulness_per_finding={k: v for k, v in auc.items() if k != "macro"})
 
+# %% ../nbs/13_eval.ipynb #2cfee1cb
+@torch.no_grad()
+def in_domain_rate(
+    images:torch.Tensor,   # N×3×H×W uint8
+    classifier=None,       # a PhantomClassifier with its out-of-domain head (default: the shipped one)
+)->float:
+    "Share of the images that the classifier's out-of-domain head takes for chest phantoms (probability > 0.5)"
+    from selora.classifier import load_classifier
+    clf = classifier or load_classifier()
+    x = images.float() / 127.5 - 1
+    return torch.cat([clf.in_domain(x[i:i + 256]) > 0.5 for i in range(0, len(x), 256)]).float().mean().item()
+
 # %% ../nbs/13_eval.ipynb #1fa79bb7
 class PixelFeatureExtractor(_Extractor):
     "Grey pixels average-pooled to 16×16: 256 model-free features in [0, 1] for torch-fidelity"
@@ -292,7 +304,7 @@ def generate(
     return sorted({key(r): r for r in rows}.values(), key=key)
 
 # %% ../nbs/13_eval.ipynb #17a12666
-METRIC_KEYS = ("fid_2048", "fid_64", "fid_192", "kid_mean", "kid_std", "clip_score", "fd_phantom", "kid_phantom", "faithfulness_auroc")
+METRIC_KEYS = ("fid_2048", "fid_64", "fid_192", "kid_mean", "kid_std", "clip_score", "fd_phantom", "kid_phantom", "faithfulness_auroc", "in_domain_rate")
 
 def _cache_file(dataset:str, split:str, size:int, seed:int, extractor:str, weights)->Path:
     from selora.data import _cache_dir
@@ -336,10 +348,10 @@ def evaluate(
     progress:bool=True,
 )->dict:
     "Generate from the test split and compute every metric; merges them into run_dir/metrics.json and returns them"
-    from selora.data import load_dataset
+    from selora.train import run_dataset
     run = Path(run_dir); cfg = json.loads((run/"config.json").read_text())
     size = cfg["resolution"]
-    ds = load_dataset(cfg["dataset"], cfg.get("data_dir"), split, size=size, seed=cfg["seed"])
+    ds = run_dataset(cfg, split)
     idx = list(range(len(ds) if max_items is None else min(max_items, len(ds))))
     prompts = [ds[i]["prompt"] for i in idx]
     labels = [list(ds[i]["labels"]) for i in idx] if "labels" in ds[0] else None
@@ -380,19 +392,20 @@ def evaluate(
     res["fd_pixels"] = measure("pixels-16", ("256",))["fid_256"]   # model-free check (extra key)
     use_clf = cfg["dataset"] == "phantom_iu" if classifier is None else classifier
     if not use_clf:
-        for k in ("fd_phantom", "kid_phantom", "faithfulness_auroc"): skipped[k] = f"the finding classifier is trained on phantom_iu, not {cfg['dataset']}"
+        for k in ("fd_phantom", "kid_phantom", "faithfulness_auroc", "in_domain_rate"): skipped[k] = f"the finding classifier is trained on phantom_iu, not {cfg['dataset']}"
     else:
         try:
             from selora.classifier import load_classifier
             clf = load_classifier()
             d = measure("selora-phantom", ("phantom",))
             res["fd_phantom"], res["kid_phantom"], info["kid_phantom_std"] = d["fid_phantom"], d["kid_mean"], d["kid_std"]
+            res["in_domain_rate"] = in_domain_rate(fake, clf)
             if labels is None: skipped["faithfulness_auroc"] = f"{cfg['dataset']} items carry no labels"
             else:
                 f = faithfulness(fake, [r["labels"] for r in rows], clf)
                 res["faithfulness_auroc"] = f["faithfulness_auroc"]; info["faithfulness_per_finding"] = f["faithfulness_per_finding"]
         except FileNotFoundError as e:   # the classifier's weights (or a MissingWeightsError)
-            for k in ("fd_phantom", "kid_phantom", "faithfulness_auroc"): skipped[k] = str(e)
+            for k in ("fd_phantom", "kid_phantom", "faithfulness_auroc", "in_domain_rate"): skipped[k] = str(e)
     for k in METRIC_KEYS:
         if res[k] is None and k not in skipped: skipped[k] = "not computed (see eval)"
     mpath = run/"metrics.json"
@@ -425,7 +438,7 @@ def collect_runs(
 
 def results_table(
     df,                          # from `collect_runs`
-    metrics:tuple=("fid_2048", "fid_64", "fid_192", "kid_mean", "clip_score", "fd_phantom", "faithfulness_auroc"),
+    metrics:tuple=("fid_2048", "fid_64", "fid_192", "kid_mean", "clip_score", "fd_phantom", "in_domain_rate", "faithfulness_auroc"),
     by:tuple=("method",),        # the row groups (seeds are averaged within a group)
     digits:int=3,
 )->"pd.DataFrame":

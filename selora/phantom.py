@@ -12,8 +12,8 @@ from .data import (Counts, CXRDataset, DataError, FRONTAL_VIEWS, _split_dataset,
                          nlmcxr_views, openi_image_key, xrv_file)
 
 # %% auto #0
-__all__ = ['FINDINGS', 'MESH_FINDINGS', 'Finding', 'mesh_findings', 'finding_labels', 'render_phantom', 'finding_gallery',
-           'lung_masks', 'phantom_iu']
+__all__ = ['FINDINGS', 'MESH_FINDINGS', 'PHANTOM_PROMPTS', 'Finding', 'mesh_findings', 'finding_labels', 'render_phantom',
+           'finding_gallery', 'lung_masks', 'phantom_prompt', 'phantom_iu']
 
 # %% ../nbs/11_phantom.ipynb #a566086b
 FINDINGS = ("normal", "cardiomegaly", "pleural effusion", "opacity", "nodule", "atelectasis", "device")
@@ -217,6 +217,18 @@ def lung_masks(
 # %% ../nbs/11_phantom.ipynb #5dbdaf01
 def _item_seed(seed:int, image_id:str)->int: return (int(seed) * 1_000_003 + zlib.crc32(image_id.encode())) % 2**32
 
+PHANTOM_PROMPTS = ("findings+report", "report", "findings")
+
+def phantom_prompt(
+    report:str,    # the cleaned report text
+    labels:list,   # the finding names its phantom shows (`finding_labels`)
+    kind:str="findings+report",  # one of PHANTOM_PROMPTS
+)->str:
+    "The prompt of a phantom_iu item: its report, its findings line ('Findings: nodule, opacity.'), or the line then the report"
+    if kind not in PHANTOM_PROMPTS: raise DataError(f"phantom_iu prompt must be one of {', '.join(PHANTOM_PROMPTS)}; got {kind!r}")
+    line = f"Findings: {', '.join(labels) or 'no finding'}."
+    return {"report": report, "findings": line, "findings+report": f"{line} {report}"}[kind]
+
 def phantom_iu(
     split:str="train",          # "train", "val" or "test" (80/16/4 by study, as the paper's IU X-Ray split)
     size:int=64,                # image side after preprocessing
@@ -225,17 +237,19 @@ def phantom_iu(
     split_file=None,            # where the split is written/read (default: cache, named by a digest of the studies)
     strict:bool=False,
     root=None,                  # not used: the data ship with torchxrayvision
+    prompt:str="findings+report",  # the prompt: "report" (the paper's), "findings" or "findings+report" (see below)
 )->CXRDataset:
     "Real IU X-Ray reports (from torchxrayvision) paired with rendered phantoms that show their MeSH findings"
+    phantom_prompt("", [], prompt)   # a bad `prompt` fails before the reports are read
     if root is not None: raise DataError("phantom_iu needs no root: its reports ship with torchxrayvision; use load_dataset('iu_xray', root) for real images")
     vm, counts = nlmcxr_views(), Counts()
     items = iu_items(nlmcxr_reports(), lambda i: vm.get(openi_image_key(i)), unknown_view, counts)
     for it in items:
         it["findings"] = mesh_findings(it["mesh"]); it["labels"] = finding_labels(it["findings"])
-        it["seed"] = _item_seed(seed, it["image"])
+        it["seed"] = _item_seed(seed, it["image"]); it["prompt"] = phantom_prompt(it["prompt"], it["labels"], prompt)
     render = lambda it: render_phantom(it["findings"], size, it["seed"])
     info = {"reports": "torchxrayvision data/NLMCXR_reports.tgz (real IU X-Ray text)",
             "views": "torchxrayvision data/nlmcxr_dicom_metadata.csv.gz", "images": "rendered phantoms (render_phantom)",
-            "unknown view": unknown_view}
+            "unknown view": unknown_view, "prompt": prompt}
     return _split_dataset(items, "phantom_iu", split, size, seed, (0.8, 0.16, 0.04), ("train", "val", "test"),
                           counts, split_file, strict, info, load=render, extra=("labels",))

@@ -330,7 +330,7 @@ def main(argv=None):
 # %% ../nbs/15_study.ipynb #7cf184f6
 def quickstart(
     out_dir:str|Path="runs/quickstart",
-    steps:int=300,               # training steps (the paper's 10 epochs are `selora-train`'s default)
+    steps:int=800,               # training steps: 2 epochs, the matched sweep's budget (the paper's 10 epochs are `selora-train`'s default)
     eval_items:int=64,           # test prompts to generate from
     eval_steps:int=25,           # DDIM steps per image
     threshold:float=1.1,         # λ
@@ -357,10 +357,10 @@ def quickstart(
 
 def samples_grid(run_dir:str|Path, path:str|Path, n:int=8, title:str=""):
     "A PNG of real test images beside the run's generated ones for the same prompts (its first n evaluated test items)"
-    from selora.data import load_dataset
+    from selora.train import run_dataset
     run = Path(run_dir); cfg = json.loads((run/"config.json").read_text())
     gen, prompts, items = manifest_images(run, n=n)
-    test = load_dataset(cfg["dataset"], cfg.get("data_dir"), "test", size=cfg["resolution"], seed=cfg["seed"])
+    test = run_dataset(cfg, "test")
     real = [((test[i]["pixel_values"][0].numpy() + 1) / 2).clip(0, 1) for i in items]
     fig = qualitative_grid(real, {title or "generated": gen}, prompts, path)
     import matplotlib.pyplot as plt; plt.close(fig)
@@ -370,7 +370,7 @@ def quickstart_main(argv=None):
     "selora-quickstart: the README's main job"
     import argparse
     p = argparse.ArgumentParser(prog="selora-quickstart", description=quickstart.__doc__)
-    p.add_argument("--out", default="runs/quickstart"); p.add_argument("--steps", type=int, default=300)
+    p.add_argument("--out", default="runs/quickstart"); p.add_argument("--steps", type=int, default=800)
     p.add_argument("--eval-items", type=int, default=64); p.add_argument("--eval-steps", type=int, default=25)
     p.add_argument("--threshold", type=float, default=1.1); p.add_argument("--seed", type=int, default=0)
     p.add_argument("--clip-model", default=None, help="hub id or folder of a CLIP model for the CLIP score")

@@ -13,12 +13,13 @@ from torch import nn
 from safetensors import safe_open
 from safetensors.torch import save_file
 from .grow import GROWTH_TESTS
+from .phantom import PHANTOM_PROMPTS
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'TrainConfig',
+__all__ = ['PROTOCOLS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY', 'TrainConfig',
            'method_options', 'tiny_pipeline', 'load_pipeline', 'save_checkpoint', 'latest_checkpoint',
-           'load_checkpoint', 'draw_noise', 'diffusion_loss', 'TrainingError', 'config_changes', 'train',
-           'plot_training', 'validate', 'main']
+           'load_checkpoint', 'draw_noise', 'diffusion_loss', 'TrainingError', 'run_field', 'run_dataset',
+           'config_changes', 'train', 'plot_training', 'validate', 'main']
 
 # %% ../nbs/12_train.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
@@ -31,6 +32,7 @@ class TrainConfig:
     growth_test:str = "paper"        # SeLoRA's growth test: "paper" (the paper's text) or "released" (the authors' code)
     dataset:str = "phantom_iu"       # phantom_iu (embedded), iu_xray, montgomery or folder
     data_dir:str|None = None         # dataset folder (not needed for phantom_iu)
+    phantom_prompt:str = "findings+report"   # phantom_iu's prompts: "findings+report", "report" (the paper's) or "findings"
     base_model:str = "embedded"      # "embedded", "tiny" (random, for tests), a hub id or a local SD 1.x folder
     seed:int = 0                     # seed for the model's adapters, data order, noise and candidates
     threshold:float = 1.1            # SeLoRA's λ
@@ -70,7 +72,7 @@ class TrainConfig:
         if self.max_steps is not None and self.max_steps < 1: raise ValueError(f"config field 'max_steps' must be >= 1 or None, got {self.max_steps!r}")
         for k in ("lr", "scale"):
             if getattr(self, k) is not None and not getattr(self, k) > 0: raise ValueError(f"config field {k!r} must be > 0 or None, got {getattr(self, k)!r}")
-        for k, valid in (("protocol", PROTOCOLS), ("growth_test", tuple(GROWTH_TESTS))):
+        for k, valid in (("protocol", PROTOCOLS), ("growth_test", tuple(GROWTH_TESTS)), ("phantom_prompt", PHANTOM_PROMPTS)):
             if getattr(self, k) not in valid: raise ValueError(f"config field {k!r} must be one of {', '.join(valid)}; got {getattr(self, k)!r}")
         if self.growth_test != "paper" and self.method != "selora":
             raise ValueError(f"config field 'growth_test' is SeLoRA's; method {self.method!r} takes only 'paper', got {self.growth_test!r}")
@@ -89,7 +91,7 @@ class TrainConfig:
 
 # %% ../nbs/12_train.ipynb #19e7e7b6
 MATCHED_SCALE = 8.0                 # SeLoRA's own s: alpha 8 at rank 1 (§3.5)
-MATCHED_LR = dict(selora=3e-3, lora=3e-3, dylora=3e-3, adalora=3e-3)   # picked by the sweep below
+MATCHED_LR = dict(selora=1e-3, lora=1e-3, dylora=3e-3, adalora=3e-3)   # picked by the 800-step sweep below
 ADALORA_SCHEDULE = (0.1, 0.6)       # tinit and tfinal as fractions of the run (the AdaLoRA authors' MNLI run: 0.093, 0.58)
 
 def _reference_rank(method:str, opts:dict)->int:
@@ -233,15 +235,26 @@ def _collate(ds, idx, tokenizer):
 # %% ../nbs/12_train.ipynb #a5174039
 NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints")   # change nothing a run computes
 RESUMABLE = NO_EFFECT + ("max_steps", "epochs")                                         # may change when a run carries on
+LEGACY = {"phantom_prompt": "report"}   # what a run made before a field existed ran with, where that is not the field's default
+
+def run_field(cfg:dict, k:str):
+    "Field k of a run's config.json dict, for runs made before the field existed too"
+    return cfg[k] if k in cfg else LEGACY.get(k, getattr(TrainConfig(), k))
+
+def run_dataset(cfg, split:str):
+    "The `split` of a run's dataset as its config (a TrainConfig or a config.json dict) asks for it, prompts included"
+    from selora.data import load_dataset
+    c = cfg if isinstance(cfg, dict) else asdict(cfg)
+    kw = {"prompt": run_field(c, "phantom_prompt")} if c["dataset"] == "phantom_iu" else {}
+    return load_dataset(c["dataset"], c.get("data_dir"), split, size=c["resolution"], seed=c["seed"], **kw)
 
 def config_changes(out_dir:str|Path, cfg:TrainConfig, resolved:dict|None=None, ignore:tuple=NO_EFFECT)->str:
     "The settings in which `cfg` (and its `resolved` options) differ from the run in out_dir/config.json, as 'field (run: x, now: y)'"
     p = Path(out_dir)/"config.json"
     if not p.is_file(): return ""
     old, new = json.loads(p.read_text()), asdict(cfg)
-    defaults = asdict(TrainConfig())            # fields added after a run was made: it ran as their default does
-    diff = [f"{k} (run: {old.get(k, defaults[k])!r}, now: {v!r})" for k, v in new.items()
-            if k not in ignore and old.get(k, defaults[k]) != v]
+    diff = [f"{k} (run: {run_field(old, k)!r}, now: {v!r})" for k, v in new.items()   # fields added since: as it ran
+            if k not in ignore and run_field(old, k) != v]
     was, now = old.get("resolved") or {}, dict(resolved or {})
     if not now and was and not diff:          # the same fields: the protocol's choices for the recorded step budget
         now = method_options(cfg, was["steps"])
@@ -256,7 +269,6 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     from tqdm.auto import tqdm
     from accelerate import Accelerator
     from selora.adapters import make_adapter
-    from selora.data import load_dataset
     cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
     out = Path(cfg.out_dir); ckpt_dir = out/"checkpoints"
     acc = Accelerator(cpu=not torch.cuda.is_available())   # processes and device; the precision is the run's own (below)
@@ -283,8 +295,7 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     autocast = (lambda: torch.autocast(acc.device.type, dtype=weight_dtype)) if weight_dtype is not None else nullcontext
     # fp16 has a narrow exponent: scale the loss so that small gradients do not underflow (bf16 needs no scaling)
     scaler = torch.amp.GradScaler(acc.device.type, enabled=cfg.mixed_precision == "fp16")
-    train_ds, val_ds = datasets or (load_dataset(cfg.dataset, cfg.data_dir, "train", size=cfg.resolution, seed=cfg.seed),
-                                    load_dataset(cfg.dataset, cfg.data_dir, "val", size=cfg.resolution, seed=cfg.seed))
+    train_ds, val_ds = datasets or (run_dataset(cfg, "train"), run_dataset(cfg, "val"))
     steps_per_epoch = len(train_ds) // cfg.batch_size
     if steps_per_epoch == 0: raise TrainingError(f"the training split has {len(train_ds)} items, fewer than batch_size={cfg.batch_size}")
     total = min(cfg.max_steps or 10**12, steps_per_epoch * cfg.epochs)

@@ -12,7 +12,7 @@ def test_train_notebook_parameters_cell():
     names = [l.split(":")[0] for l in tagged[0].source.splitlines() if l.strip()]
     assert names[:14] == ["method", "dataset", "data_dir", "base_model", "seed", "threshold", "interval", "rank", "epochs",
                           "max_steps", "batch_size", "lr", "resolution", "out_dir"]
-    assert names[14:] == ["grad_accum", "mixed_precision", "protocol", "growth_test", "scale", "adapter", "evaluate", "eval_steps", "guidance_scale", "n_per_prompt", "eval_max_items", "clip_model", "inception_weights"]
+    assert names[14:] == ["grad_accum", "mixed_precision", "protocol", "growth_test", "scale", "adapter", "phantom_prompt", "evaluate", "eval_steps", "guidance_scale", "n_per_prompt", "eval_max_items", "clip_model", "inception_weights"]
 
 def test_train_notebook_papermill_smoke(tmp_path):
     data = make_folder(tmp_path/"data", n_test=4)

@@ -15,6 +15,6 @@ def test_quickstart_cli(tmp_path):
         assert str(out/f) in r.stdout                       # it prints where the results are
     m = json.loads((out/"metrics.json").read_text())
     assert m["steps"] == 6 and json.loads((out/"config.json").read_text())["base_model"] == "embedded"
-    assert m["fd_phantom"] is not None and m["faithfulness_auroc"] is not None   # the offline metrics are computed
+    assert all(m[k] is not None for k in ("fd_phantom", "faithfulness_auroc", "in_domain_rate"))   # the offline metrics are computed
     assert m["fid_2048"] is None and "Inception" in m["skipped"]["fid_2048"]    # FID is skipped offline, with its reason
     assert len(list((out/"eval_best_test"/"images").glob("*.png"))) == 12
