@@ -333,6 +333,7 @@ def quickstart(
     steps:int=800,               # training steps: 2 epochs, the matched sweep's budget (the paper's 10 epochs are `selora-train`'s default)
     eval_items:int=64,           # test prompts to generate from
     eval_steps:int=25,           # DDIM steps per image
+    guidance_scale:float=1.0,    # classifier-free guidance of the evaluation images (see above)
     threshold:float=1.1,         # λ
     interval:int=40,             # t
     lr:float|None=None,          # None: the protocol's
@@ -349,7 +350,7 @@ def quickstart(
     if "steps" not in m:
         train(dict(method="selora", dataset="phantom_iu", base_model="embedded", seed=seed, threshold=threshold, interval=interval,
                    max_steps=steps, lr=lr, protocol=protocol, out_dir=str(out)), progress=progress)
-    m = evaluate(out, max_items=eval_items, num_inference_steps=eval_steps, guidance_scale=4.0, clip_model=clip_model, progress=progress)
+    m = evaluate(out, max_items=eval_items, num_inference_steps=eval_steps, guidance_scale=guidance_scale, clip_model=clip_model, progress=progress)
     plot_rank_heatmaps(out, out/"rank_heatmap.png", title=f"SeLoRA λ={threshold}, {m['steps']} steps")
     plot_growth(out, out/"rank_growth.png")
     samples_grid(out, out/"samples.png", title=f"SeLoRA, {m['steps']} steps")
@@ -373,6 +374,7 @@ def quickstart_main(argv=None):
     p.add_argument("--out", default="runs/quickstart"); p.add_argument("--steps", type=int, default=800)
     p.add_argument("--eval-items", type=int, default=64); p.add_argument("--eval-steps", type=int, default=25)
     p.add_argument("--threshold", type=float, default=1.1); p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--guidance-scale", type=float, default=1.0, help="classifier-free guidance of the evaluation images")
     p.add_argument("--clip-model", default=None, help="hub id or folder of a CLIP model for the CLIP score")
     p.add_argument("--protocol", default="matched", choices=["matched", "paper"],
                    help="matched: the learning rate tuned at one update scale (12_train); paper: 1e-4 as the paper")
@@ -380,7 +382,8 @@ def quickstart_main(argv=None):
     import torch
     if not torch.cuda.is_available() and "OMP_NUM_THREADS" not in os.environ: torch.set_num_threads(1)
     t0 = time.time()
-    m = quickstart(a.out, a.steps, a.eval_items, a.eval_steps, a.threshold, seed=a.seed, clip_model=a.clip_model, protocol=a.protocol)
+    m = quickstart(a.out, a.steps, a.eval_items, a.eval_steps, guidance_scale=a.guidance_scale, threshold=a.threshold, seed=a.seed,
+                   clip_model=a.clip_model, protocol=a.protocol)
     from selora.eval import METRIC_KEYS
     out = Path(a.out).resolve()
     print(f"\nSeLoRA: {m['steps']} steps, total rank {m['total_rank']}, best validation loss {m['best_val']:.4f}; {time.time() - t0:.0f} s in all")
