@@ -166,6 +166,11 @@ class _TensorFeatures(torch.nn.Module):
 def _tensor(o): return o if torch.is_tensor(o) else o.pooler_output
 
 # %% ../nbs/13_eval.ipynb #1debda47
+def _on_batches(fn, images:torch.Tensor, n:int=256)->torch.Tensor:
+    "fn of N×3×H×W uint8 images scaled to [-1, 1], n images at a time, concatenated"
+    x = images.float() / 127.5 - 1
+    return torch.cat([fn(x[i:i + n]) for i in range(0, len(x), n)])
+
 @torch.no_grad()
 def faithfulness(
     images:torch.Tensor,   # N×3×H×W uint8 (the protocol's images)
@@ -175,8 +180,7 @@ def faithfulness(
     "Per-finding AUROC of the finding classifier on generated images against their prompts' labels, and the macro mean"
     from selora.classifier import load_classifier, finding_targets, per_finding_auroc
     clf = classifier or load_classifier()
-    x = images.float() / 127.5 - 1
-    scores = torch.cat([torch.sigmoid(clf(x[i:i + 256])) for i in range(0, len(x), 256)])
+    scores = _on_batches(lambda x: torch.sigmoid(clf(x)), images)
     auc = per_finding_auroc(finding_targets(labels), scores)
     return dict(faithfulness_auroc=auc["macro"], faithfulness_per_finding={k: v for k, v in auc.items() if k != "macro"})
 
@@ -189,8 +193,7 @@ def in_domain_rate(
     "Share of the images that the classifier's out-of-domain head takes for chest phantoms (probability > 0.5)"
     from selora.classifier import load_classifier
     clf = classifier or load_classifier()
-    x = images.float() / 127.5 - 1
-    return torch.cat([clf.in_domain(x[i:i + 256]) > 0.5 for i in range(0, len(x), 256)]).float().mean().item()
+    return (_on_batches(clf.in_domain, images) > 0.5).float().mean().item()
 
 # %% ../nbs/13_eval.ipynb #1fa79bb7
 class PixelFeatureExtractor(_Extractor):
