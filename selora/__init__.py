@@ -1,13 +1,39 @@
 __version__ = "0.1.0"
 
-from .layer import SeLoRALinear
-from .fisher import FisherProbe, fi_ratio
-from .grow import SeLoRAGrower
-from .inject import add_selora, rank_map, selora_layers, count_parameters
-from .io import save_selora, load_selora, export_lora
-from .data import load_dataset, collate
-from .adapters import make_adapter, total_steps
-from .train import TrainConfig, train
-from .base import load_base, BaseModelError, BaseConfig, pretrain_base
-from .eval import evaluate, generate, clip_score, collect_runs, results_table, MissingWeightsError
-from .study import plot_rank_heatmaps, sweep, sweep_grid, quickstart
+# The public names, each imported from its module on first use (PEP 562), so that `import selora.layer` (the core:
+# layer, fisher, grow, inject, io) loads torch and safetensors only, not diffusers, pandas or torch-fidelity.
+import importlib, importlib.util, sys, types
+
+_PUBLIC = {
+    "layer": ("SeLoRALinear",),
+    "fisher": ("FisherProbe", "fi_ratio"),
+    "grow": ("SeLoRAGrower",),
+    "inject": ("add_selora", "rank_map", "selora_layers", "count_parameters"),
+    "io": ("save_selora", "load_selora", "export_lora"),
+    "data": ("load_dataset", "collate"),
+    "adapters": ("make_adapter", "total_steps"),
+    "train": ("TrainConfig", "train"),
+    "base": ("load_base", "BaseModelError", "BaseConfig", "pretrain_base"),
+    "eval": ("evaluate", "generate", "clip_score", "collect_runs", "results_table", "MissingWeightsError"),
+    "study": ("plot_rank_heatmaps", "sweep", "sweep_grid", "quickstart"),
+}
+_WHERE = {name: mod for mod, names in _PUBLIC.items() for name in names}
+__all__ = list(_WHERE)
+
+def __getattr__(name):
+    if name not in _WHERE:   # a submodule, as after the eager imports this file once made (`import selora; selora.inject`)
+        if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"): return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+def __dir__(): return sorted(set(globals()) | set(_WHERE))
+
+class _Package(types.ModuleType):
+    "A submodule named like a public name (`selora.train`) does not replace it: `selora.train` stays the function"
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and name in _WHERE: return   # the module stays in sys.modules["selora.train"]
+        super().__setattr__(name, value)
+
+sys.modules[__name__].__class__ = _Package

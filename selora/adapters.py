@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from safetensors import safe_open
 from .layer import SeLoRALinear, _kaiming_rows
-from .inject import add_selora, _walk, _matcher, _is_block
+from .inject import add_selora, count_parameters, _walk, _matcher, _is_block
 from .grow import SeLoRAGrower, GROWTH_TESTS, _unwrap
 from .io import export_lora, write_lora, _atomic_save
 
@@ -72,7 +72,7 @@ class Adapter:
                                      f"its parameters are: {', '.join(self.defaults)}")
         self.config = self.validate({**self.defaults, **cfg})
         self.models = {k: m for k, m in zip(COMPONENTS, (unet, text_encoder)) if m is not None}
-        self._base = {k: sum(p.numel() for p in m.parameters()) for k, m in self.models.items()}
+        self._base = {k: count_parameters(m)["total"] for k, m in self.models.items()}
         self.targets = {k: target_layers(m, self.config.get("target_modules")) for k, m in self.models.items()}
         for m in self.models.values(): m.requires_grad_(False)   # freeze everything else
         self.optimizer = None
@@ -127,7 +127,7 @@ class Adapter:
         for q, l in self.layers.items():
             eff[q.split(".", 1)[0]] += ranks[q] * (l.in_features + l.out_features)
         for k, m in self.models.items():
-            tr = sum(p.numel() for p in m.parameters() if p.requires_grad)
+            tr = count_parameters(m)["trainable"]
             out[k] = dict(trainable=tr, effective=eff[k], base=self._base[k],
                           trainable_pct=100 * tr / self._base[k], effective_pct=100 * eff[k] / self._base[k])
         return out

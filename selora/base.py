@@ -13,14 +13,14 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 from .data import clip_tokenizer
+from .io import atomic_path
 
 # %% auto #0
 __all__ = ['COLOURS', 'SHAPES', 'POSITIONS', 'PHRASES', 'PRESETS', 'SD15_ID', 'caption', 'all_single_prompts', 'render_scene',
            'sample_scene', 'ShapesScenes', 'show_images', 'generic_image', 'generic_batch', 'sd_scheduler',
-           'build_models', 'n_params', 'atomic_torch_save', 'load_checkpoint', 'BaseConfig', 'lr_at', 'loss_weight',
-           'tokenize', 'encode_scenes', 'pretrain_base', 'pipeline_from_checkpoint', 'make_pipeline', 'read_scene',
-           'score_scenes', 'prompt_accuracy', 'reconstruction_error', 'BaseModelError', 'embedded_dir', 'load_base',
-           'ship_base']
+           'build_models', 'atomic_torch_save', 'load_checkpoint', 'BaseConfig', 'lr_at', 'loss_weight', 'tokenize',
+           'encode_scenes', 'pretrain_base', 'pipeline_from_checkpoint', 'make_pipeline', 'read_scene', 'score_scenes',
+           'prompt_accuracy', 'reconstruction_error', 'BaseModelError', 'embedded_dir', 'load_base', 'ship_base']
 
 # %% ../nbs/08_base.ipynb #cccc9ec8
 COLOURS = {"red": (0.86, 0.16, 0.16), "green": (0.16, 0.71, 0.24), "blue": (0.16, 0.31, 0.90),
@@ -214,19 +214,10 @@ def build_models(
     emb.weight.requires_grad_(False)
     return dict(vae=vae, unet=unet, text_encoder=te)
 
-def n_params(m:torch.nn.Module, trainable:bool=False)->int:
-    "Number of parameters (only the trainable ones if `trainable`)"
-    return sum(p.numel() for p in m.parameters() if p.requires_grad or not trainable)
-
 # %% ../nbs/08_base.ipynb #d8885d73
 def atomic_torch_save(obj, path:str|Path):
-    "torch.save to a temporary file beside `path`, then rename it into place"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent); os.close(fd)
-    try:
-        torch.save(obj, tmp); os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    "torch.save through `atomic_path`: the old file or the new one, never half of one"
+    with atomic_path(path) as tmp: torch.save(obj, tmp)
 
 def load_checkpoint(path:str|Path)->dict|None:
     "The checkpoint at `path` (tensors and plain data only), or None if there is none"

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from .io import atomic_path
 import torch_fidelity
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase as _FEBase
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY as _FE
@@ -298,7 +299,7 @@ def generate(
                            guidance_scale=guidance_scale, generator=gens, output_type="pil").images
                 for (s, i, c), im in zip(chunk, ims):
                     name = f"images/s{s}_i{i:05d}_c{c}.png"
-                    im.save(out/(name + ".tmp.png")); os.replace(out/(name + ".tmp.png"), out/name)
+                    with atomic_path(out/name) as tmp: im.save(tmp)
                     r = dict(file=name, seed=s, item=i, copy=c, prompt=prompts[i]) | ({"labels": labels[i]} if labels is not None else {})
                     fh.write(json.dumps(r) + "\n"); fh.flush(); rows.append(r)
                 bar.update(len(chunk))
@@ -324,12 +325,8 @@ def real_features(
     if cache is not None and cache.is_file(): return load_file(str(cache))
     f = extract_features(images_fn(), **kw)
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp"); save_file({k: v.contiguous() for k, v in f.items()}, str(tmp)); os.replace(tmp, cache)
+        with atomic_path(cache) as tmp: save_file({k: v.contiguous() for k, v in f.items()}, str(tmp))
     return f
-
-def _atomic_json(path:Path, obj):
-    tmp = path.with_suffix(".json.tmp"); tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
 
 def evaluate(
     run_dir:str|Path,                # a finished training run (config.json, exports, metrics.json)
@@ -414,7 +411,7 @@ def evaluate(
     mpath = run/"metrics.json"
     m = json.loads(mpath.read_text()) if mpath.exists() else {}
     m |= res | dict(skipped=skipped, eval=info)   # fid_xrv is an extra key beside the fixed ones
-    _atomic_json(mpath, m)
+    with atomic_path(mpath) as tmp: tmp.write_text(json.dumps(m, indent=1))
     return m
 
 # %% ../nbs/13_eval.ipynb #62f8fc1a

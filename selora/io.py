@@ -5,6 +5,7 @@
 # %% ../nbs/05_io.ipynb #91f582b2
 from __future__ import annotations
 import json, os, tempfile
+from contextlib import contextmanager
 from collections import Counter
 from pathlib import Path
 import torch
@@ -15,20 +16,26 @@ from .layer import SeLoRALinear
 from .inject import add_selora, selora_layers, rank_map
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'save_selora', 'read_selora', 'load_selora', 'write_lora', 'export_lora']
+__all__ = ['FORMAT_VERSION', 'atomic_path', 'save_selora', 'read_selora', 'load_selora', 'write_lora', 'export_lora']
+
+# %% ../nbs/05_io.ipynb #a70c1d01
+@contextmanager
+def atomic_path(path:str|Path):
+    "A temporary file beside `path` to write; renamed onto `path` if the block succeeds, removed if it raises"
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent); os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
 
 # %% ../nbs/05_io.ipynb #6527ed2a
 FORMAT_VERSION = 1
 
 def _atomic_save(tensors:dict, path, metadata:dict):
-    "save_file to a temporary file beside `path`, then rename it into place"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent); os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=metadata)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    "safetensors' save_file, through `atomic_path`"
+    with atomic_path(path) as tmp: save_file(tensors, str(tmp), metadata=metadata)
 
 def save_selora(
     model:nn.Module,      # A model holding SeLoRA layers

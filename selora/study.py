@@ -7,11 +7,12 @@ from __future__ import annotations
 import json, os, re, subprocess, sys, time, traceback
 from pathlib import Path
 import numpy as np
+from .io import atomic_path
 
 # %% auto #0
 __all__ = ['rank_tables', 'plot_rank_heatmaps', 'layer_type', 'growth_curves', 'plot_growth', 'qualitative_grid',
-           'manifest_images', 'sweep_grid', 'run_status', 'run_one', 'experiment_notebook', 'sweep', 'lr_sweep_summary',
-           'main', 'quickstart', 'samples_grid', 'quickstart_main']
+           'manifest_images', 'findings_grid', 'sweep_grid', 'run_status', 'run_one', 'experiment_notebook', 'sweep',
+           'lr_sweep_summary', 'main', 'quickstart', 'samples_grid', 'quickstart_main']
 
 # %% ../nbs/15_study.ipynb #04495da5
 _UNET_COLS = {"attn1.to_q": "attn1 q", "attn1.to_k": "attn1 k", "attn1.to_v": "attn1 v", "attn1.to_out.0": "attn1 out",
@@ -156,6 +157,43 @@ def manifest_images(run_dir:str|Path, which:str="best", split:str="test", n:int=
     items = sorted(first)[:n]
     return [Image.open(d/first[i]["file"]).convert("L") for i in items], [first[i]["prompt"] for i in items], items
 
+# %% ../nbs/15_study.ipynb #f1d0a001
+def findings_grid(
+    run_dir:str|Path|None=None,  # an evaluated training run, whose adapter is loaded (or give `pipe`)
+    path:str|Path|None=None,     # where to save the PNG (None: not saved)
+    seeds:tuple=(0, 1, 2, 3),    # one column per seed: the same starting noise down a column
+    num_inference_steps:int=25,
+    guidance_scale:float=1.0,
+    pipe=None,                   # a pipeline to use instead of the run's (for example the base, for comparison)
+    size:int=64,                 # image side when `pipe` is given (a run's own resolution otherwise)
+    title:str="",
+)->"pd.DataFrame":
+    "Images prompted by one finding each (rows) from shared seeds (columns); the classifier's mean probability of each finding per row"
+    import torch, pandas as pd, matplotlib.pyplot as plt
+    from selora.phantom import FINDINGS, phantom_prompt
+    from selora.eval import load_run_pipeline, to_uint8, _on_batches
+    from selora.classifier import load_classifier
+    if pipe is None: pipe, size = load_run_pipeline(run_dir), json.loads((Path(run_dir)/"config.json").read_text())["resolution"]
+    prompts = [phantom_prompt("", [f], "findings") for f in FINDINGS]
+    with torch.no_grad():
+        ims = [pipe(prompts, num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, height=size, width=size,
+                    generator=[torch.Generator().manual_seed(s) for _ in prompts], output_type="pil").images for s in seeds]
+    u8 = torch.stack([to_uint8(ims[j][i], size) for i in range(len(FINDINGS)) for j in range(len(seeds))])
+    clf = load_classifier()
+    p = _on_batches(lambda x: torch.sigmoid(clf(x)), u8).reshape(len(FINDINGS), len(seeds), -1).mean(1)
+    table = pd.DataFrame(p.numpy(), index=pd.Index(FINDINGS, name="prompted"), columns=list(FINDINGS))
+    fig, ax = plt.subplots(len(FINDINGS), len(seeds), figsize=(1.3 * len(seeds) + 1.6, 1.3 * len(FINDINGS)), squeeze=False)
+    for i, f in enumerate(FINDINGS):
+        for j in range(len(seeds)):
+            ax[i, j].imshow(np.asarray(ims[j][i].convert("L")), cmap="gray", vmin=0, vmax=255); ax[i, j].set_xticks([]); ax[i, j].set_yticks([])
+            if i == 0: ax[i, j].set_title(f"seed {seeds[j]}", fontsize=8)
+        ax[i, 0].set_ylabel(f"{f}\np = {table.loc[f, f]:.2f}", fontsize=7, rotation=0, ha="right", va="center")
+    if title: fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    if path is not None: fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return table
+
 # %% ../nbs/15_study.ipynb #04a348b7
 def sweep_grid(
     methods=("selora", "lora", "dylora", "adalora"),
@@ -211,7 +249,7 @@ def run_one(
         rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     status = dict(status="done" if rc == 0 else "failed", returncode=rc, seconds=time.time() - t0, params=params)
     if rc != 0: status["error"] = _last_error(out/"papermill.log")
-    tmp = out/"status.json.tmp"; tmp.write_text(json.dumps(status, indent=1)); os.replace(tmp, out/"status.json")
+    with atomic_path(out/"status.json") as tmp: tmp.write_text(json.dumps(status, indent=1))
     return status
 
 def _last_error(log:Path)->str:
@@ -354,6 +392,7 @@ def quickstart(
     plot_rank_heatmaps(out, out/"rank_heatmap.png", title=f"SeLoRA λ={threshold}, {m['steps']} steps")
     plot_growth(out, out/"rank_growth.png")
     samples_grid(out, out/"samples.png", title=f"SeLoRA, {m['steps']} steps")
+    findings_grid(out, out/"findings.png", num_inference_steps=eval_steps, guidance_scale=guidance_scale, title=f"SeLoRA, {m['steps']} steps: one finding per row")
     return m
 
 def samples_grid(run_dir:str|Path, path:str|Path, n:int=8, title:str=""):
@@ -395,5 +434,6 @@ def quickstart_main(argv=None):
     for reason, keys in why.items(): print(f"  {', '.join(keys)}: null, because {reason}")
     print(f"results in {out}:")
     print(f"real and generated images, side by side with their prompts: {out/'samples.png'}")
+    print(f"one finding per row from shared seeds, with the classifier's probability of it: {out/'findings.png'}")
     for f in ("metrics.json", "ranks.json", "rank_heatmap.png", "rank_growth.png", "training_curves.png", "best_lora_diffusers.safetensors", "eval_best_test/"):
         print(f"  {out/f}")

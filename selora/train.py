@@ -13,6 +13,7 @@ from torch import nn
 from safetensors import safe_open
 from safetensors.torch import save_file
 from .grow import GROWTH_TESTS
+from .io import atomic_path
 from .phantom import PHANTOM_PROMPTS
 
 # %% auto #0
@@ -167,7 +168,7 @@ def save_checkpoint(ckpt_dir:Path, step:int, adapter, optimizer, train_state:dic
     (tmp/"train_state.json").write_text(json.dumps({**train_state, "step": step}))
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
-    latest_tmp = ckpt_dir/".latest.tmp"; latest_tmp.write_text(final.name); os.replace(latest_tmp, ckpt_dir/"latest")
+    with atomic_path(ckpt_dir/"latest") as tmp: tmp.write_text(final.name)
     for old in sorted(ckpt_dir.glob("checkpoint-*"))[:-keep]: shutil.rmtree(old, ignore_errors=True)
     return final
 
@@ -446,9 +447,7 @@ def _trim_log(path:Path, step:int):
     if not path.exists(): return
     rows = list(csv.reader(path.open()))
     keep = rows[:1] + [r for r in rows[1:] if r and int(r[0]) <= step]
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", newline="") as f: csv.writer(f).writerows(keep)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as f: csv.writer(f).writerows(keep)
 
 def _tensorboard(path:Path):
     "A TensorBoard writer, or None if tensorboard is not installed"

@@ -1,5 +1,5 @@
 """Project wiring that a notebook cannot hold: nbdev settings, README <-> CI, the docs config."""
-import json, subprocess, sys, configparser, shutil
+import json, os, subprocess, sys, configparser, shutil
 from pathlib import Path
 import nbformat, pytest
 from nbdev.clean import clean_nb
@@ -66,3 +66,39 @@ def test_notebook_links_resolve():
                 target = (p.parent/link.split("#")[0]).resolve()
                 if not target.exists(): bad.append(f"{p.relative_to(ROOT)} -> {link}")
     assert not bad, f"links to missing files: {bad}"
+
+_HEAVY = ("diffusers", "transformers", "peft", "accelerate", "pandas", "torch_fidelity", "torchvision", "matplotlib", "seaborn")
+
+def _py(code):
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+def test_core_imports_on_its_own():
+    "settings.ini's promise: the core (layer, fisher, grow, inject, io) needs only torch and safetensors"
+    out = _py("import sys; import selora.layer, selora.fisher, selora.grow, selora.inject, selora.io\n"
+              f"print(' '.join(m for m in {_HEAVY!r} if m in sys.modules))")
+    assert out == "", f"importing the core loaded {out}"
+
+def test_the_check_above_can_fail():
+    "The same probe sees the heavy libraries once a module that needs them is imported"
+    out = _py(f"import sys, selora.eval; print(' '.join(m for m in {_HEAVY!r} if m in sys.modules))")
+    assert "torch_fidelity" in out.split(), out   # eval needs torch-fidelity
+
+def test_public_names_resolve():
+    "Every name in selora.__all__ resolves, and selora.train stays the function after the module of that name loads"
+    out = _py("import selora, selora.train\nfrom selora import train\nselora.inject.TINY_UNET\n"
+              "[getattr(selora, n) for n in selora.__all__]\nprint(callable(train), callable(selora.train), sorted(selora.__all__) == sorted(set(dir(selora)) & set(selora.__all__)))")
+    assert out == "True True True"
+
+def test_readme_code_runs(tmp_path):
+    "The README's 'Use it in your own code' block runs as written, grows ranks, and its export loads in diffusers"
+    readme = (ROOT/"README.md").read_text()
+    sec = readme[readme.index("## Use it in your own code"):]
+    code = sec[sec.index("```python") + len("```python"):sec.index("```", sec.index("```python") + 9)]
+    check = ("\nassert sum(rank_map(pipe.unet).values()) + sum(rank_map(pipe.text_encoder).values()) > len(layers), 'nothing grew'\n"
+             "fresh = load_base('embedded'); fresh.load_lora_weights('selora.safetensors'); print('loaded')\n")
+    r = subprocess.run([sys.executable, "-c", code + check], capture_output=True, text=True, cwd=tmp_path,
+                       env=dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT)))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "total rank" in r.stdout and r.stdout.strip().endswith("loaded"), r.stdout

@@ -10,7 +10,7 @@ def test_quickstart_cli(tmp_path):
                        capture_output=True, text=True, timeout=900, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     out = tmp_path/"qs"
-    for f in ("metrics.json", "ranks.json", "rank_heatmap.png", "rank_growth.png", "best_lora_diffusers.safetensors"):
+    for f in ("metrics.json", "ranks.json", "rank_heatmap.png", "rank_growth.png", "samples.png", "findings.png", "best_lora_diffusers.safetensors"):
         assert (out/f).exists(), f
         assert str(out/f) in r.stdout                       # it prints where the results are
     m = json.loads((out/"metrics.json").read_text())
