@@ -201,7 +201,7 @@ def train_classifier(
     data_seed:int=0,         # phantom_iu split and rendering seed (0: the project's split)
     limit:int|None=None,     # use only the first `limit` training images (quick checks)
     eval_splits:tuple=("val", "test"),  # held-out splits whose AUROCs go into the metrics and config.json
-    ood:bool=True,           # also train the out-of-domain head, on `_ood_pool` images
+    ood:bool=True,           # also train the out-of-domain head, on the out-of-domain pool
     ood_images:int=3000,     # size of the out-of-domain pool (rendered once)
     ood_batch:int=16,        # out-of-domain images added to each batch of phantoms
     progress:bool=True,      # show a progress bar

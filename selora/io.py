@@ -16,7 +16,8 @@ from .layer import SeLoRALinear
 from .inject import add_selora, selora_layers, rank_map
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'atomic_path', 'save_selora', 'read_selora', 'load_selora', 'write_lora', 'export_lora']
+__all__ = ['FORMAT_VERSION', 'atomic_path', 'project_root', 'project_file', 'save_selora', 'read_selora', 'load_selora',
+           'write_lora', 'export_lora']
 
 # %% ../nbs/05_io.ipynb #a70c1d01
 @contextmanager
@@ -29,6 +30,23 @@ def atomic_path(path:str|Path):
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
+
+# %% ../nbs/05_io.ipynb #b7e10a02
+def project_root()->Path:
+    "The source checkout selora is installed from (editable install): the folder with its settings.ini"
+    import selora
+    root = Path(selora.__file__).resolve().parent.parent
+    if not (root/"settings.ini").is_file():
+        raise FileNotFoundError(f"selora at {root} is not a source checkout: the notebooks, bench/ and nbs/experiments/ "
+                                "ship in the repository, so clone it and install it with `pip install -e .`")
+    return root
+
+def project_file(rel:str|Path, make:str|None=None)->Path:
+    "The file `rel` of the project (e.g. 'bench/results.json'); `make` is the command that writes it, for the error"
+    p = project_root()/rel
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing" + (f": make it with `{make}` (from {project_root()})" if make else ""))
+    return p
 
 # %% ../nbs/05_io.ipynb #6527ed2a
 FORMAT_VERSION = 1

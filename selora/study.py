@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, os, re, subprocess, sys, time, traceback
 from pathlib import Path
 import numpy as np
-from .io import atomic_path
+from .io import atomic_path, project_file
 
 # %% auto #0
 __all__ = ['rank_tables', 'plot_rank_heatmaps', 'layer_type', 'growth_curves', 'plot_growth', 'qualitative_grid',
@@ -259,9 +259,8 @@ def _last_error(log:Path)->str:
 
 def experiment_notebook(name:str="train")->Path:
     "The path of an experiment notebook (nbs/experiments/<name>.ipynb in a source checkout)"
-    p = Path(__file__).resolve().parent.parent/"nbs"/"experiments"/f"{name}.ipynb"
-    if not p.is_file(): raise FileNotFoundError(f"{p} not found: the experiment notebooks live in the source checkout (git clone the repository) or pass notebook=<path>")
-    return p
+    try: return project_file(f"nbs/experiments/{name}.ipynb")
+    except FileNotFoundError as e: raise FileNotFoundError(f"{e}; or pass notebook=<path>") from None
 
 def _summary(st:dict)->str:
     if st["status"] != "done": return f"FAILED ({st.get('error', '')[:200]})"
