@@ -16,20 +16,16 @@ from pathlib import Path
 CHILD = r'''
 import json, sys, time, statistics, tempfile, torch
 from pathlib import Path
-from selora.train import TrainConfig, train, save_checkpoint, load_checkpoint, latest_checkpoint, load_pipeline
-from selora.adapters import make_adapter
+from selora.train import TrainConfig, train, setup, save_checkpoint
 cfg = TrainConfig(**json.loads(sys.argv[1]))
 m = train(cfg, progress=False)
-# the real cost of one checkpoint: rebuild the finished run from its last checkpoint and save it again, 5 times
-pipe = load_pipeline(cfg.base_model, cfg.seed)
-kw = dict(threshold=cfg.threshold, interval=cfg.interval, seed=cfg.seed) if cfg.method == "selora" else dict(rank=cfg.rank)
-ad = make_adapter(cfg.method, pipe.unet, pipe.text_encoder, **kw)
-opt, state, gen = load_checkpoint(latest_checkpoint(Path(cfg.out_dir)/"checkpoints"), ad, lambda: torch.optim.Adam(ad.trainable_parameters(), lr=cfg.lr))
-ad.bind_optimizer(opt)
+# the real cost of one checkpoint: rebuild the finished run from its last checkpoint (as a resume does) and save it, 5 times
+out = Path(cfg.out_dir); (out/"metrics.json").rename(out/"metrics.done.json")   # setup resumes only an unfinished run
+run = setup(cfg)
 times = []
 with tempfile.TemporaryDirectory() as d:
     for i in range(5):
-        t = time.perf_counter(); save_checkpoint(Path(d), 1000 + i, ad, opt, state, gen, keep=1); times.append(time.perf_counter() - t)
+        t = time.perf_counter(); save_checkpoint(Path(d), 1000 + i, run.adapter, run.opt, run.state, run.gen, keep=1); times.append(time.perf_counter() - t)
 m["checkpoint_seconds"] = statistics.median(times)
 print(json.dumps(m))
 '''
@@ -42,6 +38,7 @@ def run_method(method, a, root):
     r = subprocess.run([sys.executable, "-c", CHILD, json.dumps(cfg)], capture_output=True, text=True)
     if r.returncode: raise SystemExit(f"{method} failed:\n{r.stderr[-3000:]}")
     m = json.loads(r.stdout.strip().splitlines()[-1])
+    (out/"metrics.done.json").rename(out/"metrics.json")
     rows = list(csv.DictReader((out/"log.csv").open()))
     steps = [float(x["step_seconds"]) for x in rows][a.warmup:]
     return dict(median_step=statistics.median(steps), mean_step=statistics.mean(steps), steps=len(steps),

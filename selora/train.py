@@ -20,7 +20,7 @@ from .phantom import PHANTOM_PROMPTS
 __all__ = ['PROTOCOLS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY', 'TrainConfig',
            'method_options', 'tiny_pipeline', 'load_pipeline', 'save_checkpoint', 'latest_checkpoint',
            'load_checkpoint', 'draw_noise', 'diffusion_loss', 'TrainingError', 'run_field', 'run_dataset',
-           'config_changes', 'train', 'plot_training', 'validate', 'main']
+           'config_changes', 'plot_training', 'validate', 'Run', 'setup', 'train_step', 'train', 'main']
 
 # %% ../nbs/12_train.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
@@ -264,149 +264,7 @@ def config_changes(out_dir:str|Path, cfg:TrainConfig, resolved:dict|None=None, i
             diff.append(f"resolved {k} (run: {was[k]!r}, now: {now[k]!r})")
     return "; ".join(diff)
 
-# %% ../nbs/12_train.ipynb #ad3b7422
-def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->dict:
-    "Fine-tune a pipeline with an adapter on a dataset; write checkpoints, adapters, export, logs and metrics to cfg.out_dir"
-    from tqdm.auto import tqdm
-    from accelerate import Accelerator
-    from selora.adapters import make_adapter
-    cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
-    out = Path(cfg.out_dir); ckpt_dir = out/"checkpoints"
-    acc = Accelerator(cpu=not torch.cuda.is_available())   # processes and device; the precision is the run's own (below)
-    world, rank, main = acc.num_processes, acc.process_index, acc.is_main_process
-    accum = cfg.grad_accum
-    if cfg.batch_size % (accum * world):
-        raise TrainingError(f"config field 'batch_size'={cfg.batch_size} (the global batch) must be divisible by 'grad_accum' × processes "
-                            f"= {accum} × {world}: every process takes an equal share of every micro-batch")
-    def avg_(t):   # average over processes, in place
-        torch.distributed.all_reduce(t); return t.div_(world)
-    if (out/"metrics.json").exists() and not cfg.overwrite:
-        diff = config_changes(out, cfg)
-        raise TrainingError(f"{out} already holds a finished run (metrics.json)" + (f" with other settings ({diff})" if diff else "")
-                            + "; pass overwrite=True to start over or choose another out_dir")
-    if main and cfg.overwrite and out.exists(): shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    acc.wait_for_everyone()
-    torch.manual_seed(cfg.seed)
-    pipe = load_pipeline(cfg.base_model, cfg.seed)
-    pipe.to(acc.device)
-    weight_dtype = {"no": None, "fp16": torch.float16, "bf16": torch.bfloat16}[cfg.mixed_precision]
-    if weight_dtype is not None:     # the frozen base in half precision; the adapters (made below) stay float32
-        for m in (pipe.vae, pipe.unet, pipe.text_encoder): _cast_base(m, weight_dtype)
-    autocast = (lambda: torch.autocast(acc.device.type, dtype=weight_dtype)) if weight_dtype is not None else nullcontext
-    # fp16 has a narrow exponent: scale the loss so that small gradients do not underflow (bf16 needs no scaling)
-    scaler = torch.amp.GradScaler(acc.device.type, enabled=cfg.mixed_precision == "fp16")
-    train_ds, val_ds = datasets or (run_dataset(cfg, "train"), run_dataset(cfg, "val"))
-    steps_per_epoch = len(train_ds) // cfg.batch_size
-    if steps_per_epoch == 0: raise TrainingError(f"the training split has {len(train_ds)} items, fewer than batch_size={cfg.batch_size}")
-    total = min(cfg.max_steps or 10**12, steps_per_epoch * cfg.epochs)
-    opts = method_options(cfg, total)                  # the protocol's lr, scale and adapter options (recorded in config.json)
-    torch.manual_seed(cfg.seed)
-    adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder, **opts["adapter"])
-    build_opt = lambda: torch.optim.Adam(adapter.trainable_parameters(), lr=opts["lr"])
-    state = dict(epoch=0, batch=0, best_val=None, best_step=None, val_losses=[])
-    ckpt = latest_checkpoint(ckpt_dir) if cfg.resume else None
-    if ckpt is not None and (diff := config_changes(out, cfg, opts, ignore=RESUMABLE)):
-        raise TrainingError(f"{out} holds a run with other settings ({diff}); pass overwrite=True to start over or choose another out_dir")
-    if ckpt is not None:
-        opt, state, gen = load_checkpoint(ckpt, adapter, build_opt)
-        step = state["step"]
-    else:
-        opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
-        if main: (out/"config.json").write_text(json.dumps(asdict(cfg) | {"resolved": opts}, indent=1))
-    adapter.bind_optimizer(opt)
-    if world > 1 and getattr(adapter, "grower", None) is not None: adapter.grower.all_reduce = avg_   # same growth everywhere
-    if main: _trim_log(out/"log.csv", step)        # rows after the checkpoint are redone, not duplicated
-    log_f = open(out/"log.csv" if main else os.devnull, "a", newline=""); log = csv.writer(log_f)
-    if step == 0: log.writerow(["step", "epoch", "loss", "lr", "total_rank", "trainable", "step_seconds", "events"])
-    tb = _tensorboard(out/"tensorboard") if main else None
-    if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
-    def save(*a):
-        if scaler.is_enabled(): state["grad_scaler"] = scaler.state_dict()
-        if main: save_checkpoint(ckpt_dir, *a, keep=cfg.keep_checkpoints)
-    t0, bar = time.time(), tqdm(total=total, initial=step, desc=f"train {cfg.method}", disable=not (progress and main))
-    def validate_and_keep():   # the validation loss of the current adapter; the best one is kept (§3.5)
-        v = validate(pipe, val_ds, cfg)
-        state["val_losses"].append([step, v])
-        if state["best_val"] is None or v < state["best_val"]:
-            state["best_val"], state["best_step"] = v, step
-            if main: adapter.save(out/"best_adapter.safetensors"); adapter.export(out/"best_lora_diffusers.safetensors")
-    try:
-        while step < total:
-            epoch, batches = state["epoch"], _batches(len(train_ds), cfg.batch_size, cfg.seed, state["epoch"])
-            for b in range(state["batch"], len(batches)):
-                if step >= total: break
-                t_step = time.perf_counter()
-                px, ids = _collate(train_ds, batches[b][rank::world], pipe.tokenizer)     # this process's share
-                draws = [d[rank::world] for d in draw_noise(pipe, len(batches[b]), px.shape[-2:], gen)]  # the global batch's, its rows
-                n, losses = len(px) // accum, []
-                with adapter.step_context(step):            # all micro-batches of one optimizer step
-                    for m in range(accum):
-                        if m: adapter.next_micro_batch(step)
-                        rows = slice(m * n, (m + 1) * n)
-                        with autocast():
-                            loss = diffusion_loss(pipe, px[rows], ids[rows], draws=[d[rows] for d in draws])
-                            loss_all = avg_(loss.detach().clone()) if world > 1 else loss.detach()
-                            if not torch.isfinite(loss_all):
-                                raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {epoch}); the last good checkpoint "
-                                                    f"is {latest_checkpoint(ckpt_dir)}: lower lr or use mixed_precision='no'")
-                            out_loss = adapter.before_backward(loss, step)
-                            scaler.scale(out_loss / accum).backward()   # the mean over the micro-batches
-                        losses.append(loss_all)
-                loss_all = torch.stack(losses).mean()
-                if world > 1:        # the adapters are small: average their gradients ourselves (no DDP, which cannot follow growth)
-                    for p in adapter.trainable_parameters():
-                        if p.grad is not None: avg_(p.grad)
-                loss = loss_all
-                scale = scaler.get_scale() if scaler.is_enabled() else None
-                scaler.step(opt); scaler.update()   # opt.step(), unless fp16: then unscaled first, and skipped if a gradient is inf/NaN
-                def again():        # the step's forward+backward once more, same batch and draws (growth_test="released")
-                    for m in range(accum):
-                        if m: adapter.next_micro_batch(step)
-                        rows = slice(m * n, (m + 1) * n)
-                        with autocast(): (diffusion_loss(pipe, px[rows], ids[rows], draws=[d[rows] for d in draws]) / accum).backward()
-                events = adapter.after_step(step, closure=again); opt.zero_grad(set_to_none=True)
-                if scale is not None and scaler.get_scale() < scale:    # the same on every process: their gradients were averaged first
-                    events = {**(events or {}), "skipped": f"fp16 gradient overflow: step skipped, loss scale {scale:g} -> {scaler.get_scale():g}"}
-                step += 1; state["batch"] = b + 1
-                ranks = adapter.rank_map()
-                log.writerow([step, epoch, f"{loss.item():.6f}", opts["lr"], sum(ranks.values()), adapter.num_trainable(), f"{time.perf_counter() - t_step:.4f}",
-                              json.dumps({k: v for k, v in events.items() if v}) if events else ""])
-                bar.update(1); bar.set_postfix(loss=f"{loss.item():.4f}", total_rank=sum(ranks.values()))
-                if tb is not None:
-                    for k, v in (("loss", loss.item()), ("lr", opts["lr"]), ("total_rank", sum(ranks.values())), ("trainable", adapter.num_trainable())):
-                        tb.add_scalar(k, v, step)
-                if step % cfg.checkpoint_every == 0:
-                    log_f.flush(); save(step, adapter, opt, state, gen)
-            if state["batch"] >= len(batches):      # epoch done: validate, keep the best, checkpoint
-                validate_and_keep()
-                state["epoch"], state["batch"] = epoch + 1, 0
-                log_f.flush(); save(step, adapter, opt, state, gen)
-        if not state["val_losses"] or state["val_losses"][-1][0] != step:   # stopped (max_steps) inside an epoch: the last
-            validate_and_keep()                                             # steps are validated too, and may be the best
-        log_f.flush(); save(step, adapter, opt, state, gen)   # the end: a longer run can carry on
-    finally:
-        bar.close(); log_f.close()
-        if tb is not None: tb.close()
-    metrics = dict(steps=step, seconds=time.time() - t0, best_val=state["best_val"], best_step=state["best_step"],
-                   val_losses=state["val_losses"], total_rank=sum(adapter.rank_map().values()), parameters=adapter.parameter_counts(),
-                   processes=world, peak_memory_mb=_peak_memory_mb(acc.device), grad_accum=accum, dtypes=_dtypes(pipe, adapter))
-    if world > 1:   # a guard, not a hope: every process must hold the same adapter
-        flat = torch.cat([p.detach().flatten() for p in adapter.trainable_parameters()])
-        ref = flat.clone(); torch.distributed.broadcast(ref, 0)
-        diff = torch.tensor((flat - ref).abs().max().item()); torch.distributed.all_reduce(diff, op=torch.distributed.ReduceOp.MAX)
-        metrics["max_param_diff_across_processes"] = diff.item()
-        if diff.item() > 0: raise TrainingError(f"the processes' adapters differ by {diff.item()} after training")
-    if main:
-        adapter.save(out/"last_adapter.safetensors")
-        adapter.export(out/"lora_diffusers.safetensors")
-        meta = adapter.state_dict()["meta"]
-        (out/"ranks.json").write_text(json.dumps(dict(ranks=adapter.rank_map(), history=meta.get("history") or [], tests=meta.get("tests") or []), indent=1))
-        (out/"metrics.json").write_text(json.dumps(metrics, indent=1))
-        plot_training(out)
-    acc.wait_for_everyone()
-    return metrics
-
+# %% ../nbs/12_train.ipynb #ad3b7420
 def _cast_base(model:nn.Module, dtype:torch.dtype):
     "Cast a frozen model's floating weights to `dtype`, except modules its class keeps in float32 (`_keep_in_fp32_modules`)"
     keep = getattr(model, "_keep_in_fp32_modules", None) or []
@@ -462,6 +320,204 @@ def validate(pipe, ds, cfg:TrainConfig, max_batches:int=8)->float:
     batches = _batches(len(ds), min(cfg.batch_size, len(ds)), 0, 0)[:max_batches]
     losses = [diffusion_loss(pipe, *_collate(ds, b, pipe.tokenizer), g).item() for b in batches]
     return sum(losses) / len(losses)
+
+# %% ../nbs/12_train.ipynb #ad3b7431
+@dataclass
+class Run:
+    "What a training run holds between steps: the models, the adapter, the optimizer and the state a checkpoint saves"
+    cfg:TrainConfig; out:Path; acc:object; pipe:object; adapter:object; opt:torch.optim.Optimizer
+    scaler:torch.amp.GradScaler; autocast:typing.Callable; gen:torch.Generator; state:dict; step:int
+    train_ds:object; val_ds:object; total:int; opts:dict
+
+    @property
+    def world(self)->int: return self.acc.num_processes
+    @property
+    def rank(self)->int: return self.acc.process_index
+    def average(self, t:torch.Tensor)->torch.Tensor:
+        "`t` averaged over the processes, in place (a no-op in one process)"
+        if self.world > 1: torch.distributed.all_reduce(t); t.div_(self.world)
+        return t
+
+def _check_out_dir(cfg:TrainConfig, out:Path, acc):
+    "Refuse a finished run with other settings; start over if `overwrite`"
+    if (out/"metrics.json").exists() and not cfg.overwrite:
+        diff = config_changes(out, cfg)
+        raise TrainingError(f"{out} already holds a finished run (metrics.json)" + (f" with other settings ({diff})" if diff else "")
+                            + "; pass overwrite=True to start over or choose another out_dir")
+    if acc.is_main_process and cfg.overwrite and out.exists(): shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    acc.wait_for_everyone()
+
+def _load_models(cfg:TrainConfig, acc):
+    "The pipeline on the run's device, its frozen base cast to the run's precision; the autocast and the loss scaler"
+    torch.manual_seed(cfg.seed)
+    pipe = load_pipeline(cfg.base_model, cfg.seed)
+    pipe.to(acc.device)
+    weight_dtype = {"no": None, "fp16": torch.float16, "bf16": torch.bfloat16}[cfg.mixed_precision]
+    if weight_dtype is not None:     # the frozen base in half precision; the adapters (made later) stay float32
+        for m in (pipe.vae, pipe.unet, pipe.text_encoder): _cast_base(m, weight_dtype)
+    autocast = (lambda: torch.autocast(acc.device.type, dtype=weight_dtype)) if weight_dtype is not None else nullcontext
+    # fp16 has a narrow exponent: scale the loss so that small gradients do not underflow (bf16 needs no scaling)
+    scaler = torch.amp.GradScaler(acc.device.type, enabled=cfg.mixed_precision == "fp16")
+    return pipe, autocast, scaler
+
+# %% ../nbs/12_train.ipynb #ad3b7432
+def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
+    "Everything `train_step` needs: models, adapter, optimizer, scaler, generator and state, from the latest checkpoint if any"
+    from accelerate import Accelerator
+    from selora.adapters import make_adapter
+    cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
+    out = Path(cfg.out_dir)
+    acc = Accelerator(cpu=not torch.cuda.is_available())   # processes and device; the precision is the run's own
+    if cfg.batch_size % (cfg.grad_accum * acc.num_processes):
+        raise TrainingError(f"config field 'batch_size'={cfg.batch_size} (the global batch) must be divisible by 'grad_accum' × processes "
+                            f"= {cfg.grad_accum} × {acc.num_processes}: every process takes an equal share of every micro-batch")
+    _check_out_dir(cfg, out, acc)
+    pipe, autocast, scaler = _load_models(cfg, acc)
+    train_ds, val_ds = datasets or (run_dataset(cfg, "train"), run_dataset(cfg, "val"))
+    steps_per_epoch = len(train_ds) // cfg.batch_size
+    if steps_per_epoch == 0: raise TrainingError(f"the training split has {len(train_ds)} items, fewer than batch_size={cfg.batch_size}")
+    total = min(cfg.max_steps or 10**12, steps_per_epoch * cfg.epochs)
+    opts = method_options(cfg, total)                  # the protocol's lr, scale and adapter options (recorded in config.json)
+    torch.manual_seed(cfg.seed)
+    adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder, **opts["adapter"])
+    build_opt = lambda: torch.optim.Adam(adapter.trainable_parameters(), lr=opts["lr"])
+    state = dict(epoch=0, batch=0, best_val=None, best_step=None, val_losses=[])
+    ckpt = latest_checkpoint(out/"checkpoints") if cfg.resume else None
+    if ckpt is not None and (diff := config_changes(out, cfg, opts, ignore=RESUMABLE)):
+        raise TrainingError(f"{out} holds a run with other settings ({diff}); pass overwrite=True to start over or choose another out_dir")
+    if ckpt is not None:
+        opt, state, gen = load_checkpoint(ckpt, adapter, build_opt)
+        step = state["step"]
+    else:
+        opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
+        if acc.is_main_process: (out/"config.json").write_text(json.dumps(asdict(cfg) | {"resolved": opts}, indent=1))
+    adapter.bind_optimizer(opt)
+    run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts)
+    if run.world > 1 and getattr(adapter, "grower", None) is not None: adapter.grower.all_reduce = run.average  # same growth everywhere
+    if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
+    return run
+
+# %% ../nbs/12_train.ipynb #ad3b7441
+def train_step(run:Run, batch:list[int], step:int)->tuple[torch.Tensor, dict]:
+    "One optimizer step on the global batch `batch` (dataset indices): its loss, averaged over processes, and the adapter's events"
+    adapter, accum, pipe = run.adapter, run.cfg.grad_accum, run.pipe
+    # this process's share of the images, and its rows of the noise and timesteps drawn for the whole global batch
+    px, ids = _collate(run.train_ds, batch[run.rank::run.world], pipe.tokenizer)
+    draws = [d[run.rank::run.world] for d in draw_noise(pipe, len(batch), px.shape[-2:], run.gen)]
+    n, losses = len(px) // accum, []
+    def micro_batches():       # (rows, draws) of each micro-batch; the adapter is told when a new one starts
+        for m in range(accum):
+            if m: adapter.next_micro_batch(step)
+            rows = slice(m * n, (m + 1) * n)
+            yield rows, [d[rows] for d in draws]
+    with adapter.step_context(step):                 # SeLoRA's probe, AdaLoRA's regulariser: across all micro-batches
+        for rows, dr in micro_batches():
+            with run.autocast():
+                loss = diffusion_loss(pipe, px[rows], ids[rows], draws=dr)
+                loss_all = run.average(loss.detach().clone()) if run.world > 1 else loss.detach()
+                if not torch.isfinite(loss_all):
+                    raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {run.state['epoch']}); the last good checkpoint "
+                                        f"is {latest_checkpoint(run.out/'checkpoints')}: lower lr or use mixed_precision='no'")
+                run.scaler.scale(adapter.before_backward(loss, step) / accum).backward()   # the mean over the micro-batches
+            losses.append(loss_all)
+    if run.world > 1:   # the adapters are small: average their gradients ourselves (no DDP, which cannot follow growth)
+        for p in adapter.trainable_parameters():
+            if p.grad is not None: run.average(p.grad)
+    scale = run.scaler.get_scale() if run.scaler.is_enabled() else None
+    run.scaler.step(run.opt); run.scaler.update()    # opt.step(), unless fp16: then unscaled first, skipped if a gradient is inf/NaN
+    def again():        # the step's forward+backward once more, same batch and draws (growth_test="released")
+        for rows, dr in micro_batches():
+            with run.autocast(): (diffusion_loss(pipe, px[rows], ids[rows], draws=dr) / accum).backward()
+    events = adapter.after_step(step, closure=again)        # growth (SeLoRA), rank allocation (AdaLoRA)
+    run.opt.zero_grad(set_to_none=True)
+    if scale is not None and run.scaler.get_scale() < scale:   # the same on every process: their gradients were averaged first
+        events = {**(events or {}), "skipped": f"fp16 gradient overflow: step skipped, loss scale {scale:g} -> {run.scaler.get_scale():g}"}
+    return torch.stack(losses).mean(), events
+
+# %% ../nbs/12_train.ipynb #ad3b7451
+_LOG_COLUMNS = ["step", "epoch", "loss", "lr", "total_rank", "trainable", "step_seconds", "events"]
+
+def _open_logs(out:Path, step:int, main:bool)->tuple:
+    "log.csv (cut back to `step`, so that the steps after a checkpoint are redone, not duplicated) and a TensorBoard writer"
+    if main: _trim_log(out/"log.csv", step)
+    log_f = open(out/"log.csv" if main else os.devnull, "a", newline=""); log = csv.writer(log_f)
+    if step == 0: log.writerow(_LOG_COLUMNS)
+    return log_f, log, _tensorboard(out/"tensorboard") if main else None
+
+def _log_step(log, tb, bar, step:int, epoch:int, loss:float, run:Run, events:dict|None, seconds:float):
+    "One row of log.csv, TensorBoard's scalars and the progress bar's postfix"
+    ranks, lr, n = run.adapter.rank_map(), run.opts["lr"], run.adapter.num_trainable()
+    log.writerow([step, epoch, f"{loss:.6f}", lr, sum(ranks.values()), n, f"{seconds:.4f}",
+                  json.dumps({k: v for k, v in events.items() if v}) if events else ""])
+    bar.update(1); bar.set_postfix(loss=f"{loss:.4f}", total_rank=sum(ranks.values()))
+    if tb is not None:
+        for k, v in (("loss", loss), ("lr", lr), ("total_rank", sum(ranks.values())), ("trainable", n)): tb.add_scalar(k, v, step)
+
+# %% ../nbs/12_train.ipynb #ad3b7452
+def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->dict:
+    "Fine-tune a pipeline with an adapter on a dataset; write checkpoints, adapters, export, logs and metrics to cfg.out_dir"
+    from tqdm.auto import tqdm
+    run = setup(cfg, datasets)
+    cfg, out, state, adapter, main = run.cfg, run.out, run.state, run.adapter, run.acc.is_main_process
+    step, log_f, log, tb = run.step, *_open_logs(out, run.step, main)
+    def save():
+        if run.scaler.is_enabled(): state["grad_scaler"] = run.scaler.state_dict()
+        log_f.flush()
+        if main: save_checkpoint(out/"checkpoints", step, adapter, run.opt, state, run.gen, keep=cfg.keep_checkpoints)
+    def validate_and_keep():   # the validation loss of the current adapter; the best one is kept (§3.5)
+        v = validate(run.pipe, run.val_ds, cfg)
+        state["val_losses"].append([step, v])
+        if state["best_val"] is None or v < state["best_val"]:
+            state["best_val"], state["best_step"] = v, step
+            if main: adapter.save(out/"best_adapter.safetensors"); adapter.export(out/"best_lora_diffusers.safetensors")
+    t0, bar = time.time(), tqdm(total=run.total, initial=step, desc=f"train {cfg.method}", disable=not (progress and main))
+    try:
+        while step < run.total:
+            epoch, batches = state["epoch"], _batches(len(run.train_ds), cfg.batch_size, cfg.seed, state["epoch"])
+            for b in range(state["batch"], len(batches)):
+                if step >= run.total: break
+                t_step = time.perf_counter()
+                loss, events = train_step(run, batches[b], step)
+                step += 1; state["batch"] = b + 1
+                _log_step(log, tb, bar, step, epoch, loss.item(), run, events, time.perf_counter() - t_step)
+                if step % cfg.checkpoint_every == 0: save()
+            if state["batch"] >= len(batches):      # epoch done: validate, keep the best, checkpoint
+                validate_and_keep()
+                state["epoch"], state["batch"] = epoch + 1, 0
+                save()
+        if not state["val_losses"] or state["val_losses"][-1][0] != step:   # stopped (max_steps) inside an epoch: the last
+            validate_and_keep()                                             # steps are validated too, and may be the best
+        save()   # the end: a longer run can carry on
+    finally:
+        bar.close(); log_f.close()
+        if tb is not None: tb.close()
+    return _finish(run, step, time.time() - t0)
+
+# %% ../nbs/12_train.ipynb #ad3b7453
+def _finish(run:Run, step:int, seconds:float)->dict:
+    "metrics.json, ranks.json, the last adapter and its export, the training curves; checks that the processes agree"
+    adapter, out, acc = run.adapter, run.out, run.acc
+    metrics = dict(steps=step, seconds=seconds, best_val=run.state["best_val"], best_step=run.state["best_step"],
+                   val_losses=run.state["val_losses"], total_rank=sum(adapter.rank_map().values()), parameters=adapter.parameter_counts(),
+                   processes=run.world, peak_memory_mb=_peak_memory_mb(acc.device), grad_accum=run.cfg.grad_accum,
+                   dtypes=_dtypes(run.pipe, adapter))
+    if run.world > 1:   # a guard, not a hope: every process must hold the same adapter
+        flat = torch.cat([p.detach().flatten() for p in adapter.trainable_parameters()])
+        ref = flat.clone(); torch.distributed.broadcast(ref, 0)
+        diff = torch.tensor((flat - ref).abs().max().item()); torch.distributed.all_reduce(diff, op=torch.distributed.ReduceOp.MAX)
+        metrics["max_param_diff_across_processes"] = diff.item()
+        if diff.item() > 0: raise TrainingError(f"the processes' adapters differ by {diff.item()} after training")
+    if acc.is_main_process:
+        adapter.save(out/"last_adapter.safetensors")
+        adapter.export(out/"lora_diffusers.safetensors")
+        meta = adapter.state_dict()["meta"]
+        (out/"ranks.json").write_text(json.dumps(dict(ranks=adapter.rank_map(), history=meta.get("history") or [],
+                                                      tests=meta.get("tests") or []), indent=1))
+        (out/"metrics.json").write_text(json.dumps(metrics, indent=1))
+        plot_training(out)
+    acc.wait_for_everyone()
+    return metrics
 
 # %% ../nbs/12_train.ipynb #46a4ef3c
 def _parse_value(f, text:str):
