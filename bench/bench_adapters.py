@@ -51,8 +51,7 @@ class Trainer:
         from selora.adapters import make_adapter
         self.model, self.d, self.step_no = unet, data, 0
         self.ad = make_adapter(method, unet, **{**CFG[method], **cfg})
-        self.opt = torch.optim.AdamW(self.ad.trainable_parameters(), lr=1e-4)
-        self.ad.bind_optimizer(self.opt)
+        self.opt = self.ad.make_optimizer(torch.optim.AdamW, lr=1e-4)
     def step(self, step=None, **ctx_kw):
         s = self.step_no if step is None else step
         d = self.d

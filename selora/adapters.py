@@ -95,9 +95,14 @@ class Adapter:
     def trainable_parameters(self)->list[torch.Tensor]:
         "The tensors the optimizer gets, in a fixed order (always the current ones)"
         return [p for m in self.models.values() for p in m.parameters() if p.requires_grad]
-    def bind_optimizer(self, optimizer):
-        "Called once, after the optimizer is built from `trainable_parameters()`"
-        self.optimizer = optimizer
+    def make_optimizer(self, cls=torch.optim.Adam, all_reduce=None, **kw):
+        "`cls(trainable_parameters(), **kw)`, bound to this adapter (`bind_optimizer`); `all_reduce` averages a tensor over processes"
+        opt = cls(self.trainable_parameters(), **kw)
+        self.bind_optimizer(opt, all_reduce)
+        return opt
+    def bind_optimizer(self, optimizer, all_reduce=None):
+        "Called once, after the optimizer is built from `trainable_parameters()`; `all_reduce(t)` averages `t` in place over processes"
+        self.optimizer, self.all_reduce = optimizer, all_reduce
     def step_context(self, step:int):
         "A context manager around the forward + backward pass(es) of training step `step` (all its micro-batches)"
         return nullcontext()
@@ -196,11 +201,11 @@ class SeLoRAAdapter(Adapter):
 
     def trainable_parameters(self): return [w for l in self.layers.values() for w in (l.lora_A.weight, l.lora_B.weight)]
 
-    def bind_optimizer(self, optimizer):
+    def bind_optimizer(self, optimizer, all_reduce=None):
         c = self.config
-        self.optimizer = optimizer
-        self.grower = SeLoRAGrower(self.layers, optimizer, threshold=c["threshold"], interval=c["interval"],
-                                   max_rank=c["max_rank"], fisher=c["fisher"], seed=c["seed"], growth_test=c["growth_test"])
+        self.optimizer, self.all_reduce = optimizer, all_reduce
+        self.grower = SeLoRAGrower(self.layers, optimizer, threshold=c["threshold"], interval=c["interval"], max_rank=c["max_rank"],
+                                   fisher=c["fisher"], seed=c["seed"], growth_test=c["growth_test"], all_reduce=all_reduce)
         if self._pending is not None: self.grower.load_state_dict(self._pending); self._pending = None
 
     def _need_grower(self):

@@ -335,8 +335,14 @@ class Run:
     def rank(self)->int: return self.acc.process_index
     def average(self, t:torch.Tensor)->torch.Tensor:
         "`t` averaged over the processes, in place (a no-op in one process)"
-        if self.world > 1: torch.distributed.all_reduce(t); t.div_(self.world)
+        return _process_mean(self.world)(t)
+
+def _process_mean(world:int):
+    "t -> t averaged in place over `world` processes (torch.distributed); the identity in one process"
+    def mean(t:torch.Tensor)->torch.Tensor:
+        if world > 1: torch.distributed.all_reduce(t); t.div_(world)
         return t
+    return mean
 
 def _check_out_dir(cfg:TrainConfig, out:Path, acc):
     "Refuse a finished run with other settings; start over if `overwrite`"
@@ -381,7 +387,8 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     opts = method_options(cfg, total)                  # the protocol's lr, scale and adapter options (recorded in config.json)
     torch.manual_seed(cfg.seed)
     adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder, **opts["adapter"])
-    build_opt = lambda: torch.optim.Adam(adapter.trainable_parameters(), lr=opts["lr"])
+    all_reduce = _process_mean(acc.num_processes) if acc.num_processes > 1 else None   # same growth on every process
+    build_opt = lambda: adapter.make_optimizer(torch.optim.Adam, lr=opts["lr"], all_reduce=all_reduce)
     state = dict(epoch=0, batch=0, best_val=None, best_step=None, val_losses=[])
     ckpt = latest_checkpoint(out/"checkpoints") if cfg.resume else None
     if ckpt is not None and (diff := config_changes(out, cfg, opts, ignore=RESUMABLE)):
@@ -392,9 +399,7 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     else:
         opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
         if acc.is_main_process: (out/"config.json").write_text(json.dumps(asdict(cfg) | {"resolved": opts}, indent=1))
-    adapter.bind_optimizer(opt)
     run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts)
-    if run.world > 1 and getattr(adapter, "grower", None) is not None: adapter.grower.all_reduce = run.average  # same growth everywhere
     if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
     return run
 
