@@ -17,8 +17,8 @@ from .grow import SeLoRAGrower, GROWTH_TESTS, _unwrap
 from .io import export_lora, write_lora, _atomic_save
 
 # %% auto #0
-__all__ = ['METHODS', 'COMPONENTS', 'STATE_VERSION', 'ADAPTERS', 'target_layers', 'Adapter', 'SeLoRAAdapter', 'LoRAAdapter',
-           'DyLoRALinear', 'DyLoRAAdapter', 'total_steps', 'AdaLoRAAdapter', 'make_adapter']
+__all__ = ['METHODS', 'COMPONENTS', 'STATE_VERSION', 'ADAPTERS', 'target_layers', 'Adapter', 'AdapterStep', 'SeLoRAAdapter',
+           'LoRAAdapter', 'DyLoRALinear', 'DyLoRAAdapter', 'total_steps', 'AdaLoRAAdapter', 'make_adapter']
 
 # %% ../nbs/07_adapters.ipynb #b657c81c
 METHODS = ("selora", "lora", "dylora", "adalora")
@@ -173,6 +173,24 @@ class Adapter:
     def __repr__(self):
         n = self.parameter_counts()
         return f"{type(self).__name__}({len(self.layers)} layers, " + ", ".join(f"{k}: {v['trainable']:,} trainable" for k, v in n.items()) + ")"
+
+# %% ../nbs/07_adapters.ipynb #aa5e0002
+class AdapterStep:
+    "What `Adapter.step` yields: `backward(loss)` once per micro-batch of one optimizer step"
+    def __init__(self, adapter:Adapter, step:int, grad_accum:int=1, scaler=None):
+        self.adapter, self.step_no, self.grad_accum, self.scaler, self.micro_batches = adapter, step, grad_accum, scaler, 0
+    def backward(self, loss:torch.Tensor):
+        "Backpropagate this micro-batch's share of the step's loss, with the method's own term"
+        loss = self.adapter.before_backward(loss, self.step_no) / self.grad_accum
+        (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+        self.micro_batches += 1
+        if self.micro_batches < self.grad_accum: self.adapter.next_micro_batch(self.step_no)   # between micro-batches
+
+@contextmanager
+def _step(self:Adapter, step:int, grad_accum:int=1, scaler=None):
+    "The context of optimizer step `step` (the probe, the sampled rank), yielding an `AdapterStep` for its backward passes"
+    with self.step_context(step): yield AdapterStep(self, step, grad_accum, scaler)
+Adapter.step = _step
 
 # %% ../nbs/07_adapters.ipynb #fcb6bdca
 class SeLoRAAdapter(Adapter):

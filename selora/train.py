@@ -411,12 +411,9 @@ def train_step(run:Run, batch:list[int], step:int)->tuple[torch.Tensor, dict]:
     px, ids = _collate(run.train_ds, batch[run.rank::run.world], pipe.tokenizer)
     draws = [d[run.rank::run.world] for d in draw_noise(pipe, len(batch), px.shape[-2:], run.gen)]
     n, losses = len(px) // accum, []
-    def micro_batches():       # (rows, draws) of each micro-batch; the adapter is told when a new one starts
-        for m in range(accum):
-            if m: adapter.next_micro_batch(step)
-            rows = slice(m * n, (m + 1) * n)
-            yield rows, [d[rows] for d in draws]
-    with adapter.step_context(step):                 # SeLoRA's probe, AdaLoRA's regulariser: across all micro-batches
+    def micro_batches():       # the rows and draws of each micro-batch
+        for m in range(accum): yield slice(m * n, (m + 1) * n), [d[m * n:(m + 1) * n] for d in draws]
+    with adapter.step(step, accum, run.scaler) as s:   # SeLoRA's probe, DyLoRA's b: across all micro-batches
         for rows, dr in micro_batches():
             with run.autocast():
                 loss = diffusion_loss(pipe, px[rows], ids[rows], draws=dr)
@@ -424,7 +421,7 @@ def train_step(run:Run, batch:list[int], step:int)->tuple[torch.Tensor, dict]:
                 if not torch.isfinite(loss_all):
                     raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {run.state['epoch']}); the last good checkpoint "
                                         f"is {latest_checkpoint(run.out/'checkpoints')}: lower lr or use mixed_precision='no'")
-                run.scaler.scale(adapter.before_backward(loss, step) / accum).backward()   # the mean over the micro-batches
+                s.backward(loss)        # + AdaLoRA's regulariser, / accum (the mean over micro-batches), fp16-scaled
             losses.append(loss_all)
     if run.world > 1:   # the adapters are small: average their gradients ourselves (no DDP, which cannot follow growth)
         for p in adapter.trainable_parameters():
@@ -432,7 +429,8 @@ def train_step(run:Run, batch:list[int], step:int)->tuple[torch.Tensor, dict]:
     scale = run.scaler.get_scale() if run.scaler.is_enabled() else None
     run.scaler.step(run.opt); run.scaler.update()    # opt.step(), unless fp16: then unscaled first, skipped if a gradient is inf/NaN
     def again():        # the step's forward+backward once more, same batch and draws (growth_test="released")
-        for rows, dr in micro_batches():
+        for m, (rows, dr) in enumerate(micro_batches()):
+            if m: adapter.next_micro_batch(step)
             with run.autocast(): (diffusion_loss(pipe, px[rows], ids[rows], draws=dr) / accum).backward()
     events = adapter.after_step(step, closure=again)        # growth (SeLoRA), rank allocation (AdaLoRA)
     run.opt.zero_grad(set_to_none=True)
