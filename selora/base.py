@@ -18,7 +18,7 @@ from .io import atomic_path
 # %% auto #0
 __all__ = ['COLOURS', 'SHAPES', 'POSITIONS', 'PHRASES', 'PRESETS', 'SD15_ID', 'caption', 'all_single_prompts', 'render_scene',
            'sample_scene', 'ShapesScenes', 'show_images', 'generic_image', 'generic_batch', 'sd_scheduler',
-           'build_models', 'atomic_torch_save', 'load_checkpoint', 'BaseConfig', 'lr_at', 'loss_weight', 'tokenize',
+           'build_models', 'atomic_torch_save', 'load_pretrain_state', 'BaseConfig', 'lr_at', 'loss_weight', 'tokenize',
            'encode_scenes', 'pretrain_base', 'pipeline_from_checkpoint', 'make_pipeline', 'read_scene', 'score_scenes',
            'prompt_accuracy', 'reconstruction_error', 'BaseModelError', 'embedded_dir', 'load_base', 'ship_base']
 
@@ -219,8 +219,8 @@ def atomic_torch_save(obj, path:str|Path):
     "torch.save through `atomic_path`: the old file or the new one, never half of one"
     with atomic_path(path) as tmp: torch.save(obj, tmp)
 
-def load_checkpoint(path:str|Path)->dict|None:
-    "The checkpoint at `path` (tensors and plain data only), or None if there is none"
+def load_pretrain_state(path:str|Path)->dict|None:
+    "A pretraining checkpoint at `path` (tensors and plain data only), or None if there is none"
     path = Path(path)
     return torch.load(path, map_location="cpu", weights_only=True) if path.exists() else None
 
@@ -342,7 +342,7 @@ def pretrain_base(
     torch.set_num_threads(cfg.threads)
     out = Path(cfg.out_dir); out.mkdir(parents=True, exist_ok=True)
     say = _log if progress else (lambda m: None)
-    ck = load_checkpoint(out/"checkpoint.pt")
+    ck = load_pretrain_state(out/"checkpoint.pt")
     if ck is not None and ck["config"] != asdict(cfg):
         free = _RESUMABLE | (_PHASE2 if ck["phase"] == 1 else set())   # phase-2 settings may change until phase 2 starts
         saved = _OLD_DEFAULTS | ck["config"]
@@ -377,7 +377,7 @@ def pretrain_base(
         if due(step, cfg.vae_steps): save(dict(phase=1, step=step + 1, vae=vae.state_dict(), opt=opt.state_dict()))
     vae.requires_grad_(False).eval()
     if ck is None or ck["phase"] == 1: atomic_torch_save(dict(vae=vae.state_dict()), out/"vae.pt")   # the frozen VAE, once
-    else: vae.load_state_dict(load_checkpoint(out/"vae.pt")["vae"])
+    else: vae.load_state_dict(load_pretrain_state(out/"vae.pt")["vae"])
 
     # Phase 2: the U-Net and the text encoder on captioned scenes, with the VAE frozen
     tok = clip_tokenizer()
@@ -456,12 +456,12 @@ def pipeline_from_checkpoint(
     ema:bool=True,     # use the EMA weights (what ships) rather than the raw ones
 )->tuple:
     "The pipeline of the latest phase-2 checkpoint of a pretraining, and that checkpoint's step"
-    out = Path(out_dir); ck = load_checkpoint(out/"checkpoint.pt")
+    out = Path(out_dir); ck = load_pretrain_state(out/"checkpoint.pt")
     if ck is None or ck["phase"] != 2: raise ValueError(f"{out} holds no phase-2 checkpoint yet")
     cfg = BaseConfig.from_dict(_OLD_DEFAULTS | ck["config"])
     m = build_models(cfg.preset, cfg.seed)
     vae, unet, te = m["vae"], m["unet"], m["text_encoder"]
-    vae.load_state_dict(load_checkpoint(out/"vae.pt")["vae"]); vae.register_to_config(scaling_factor=ck["scaling_factor"])
+    vae.load_state_dict(load_pretrain_state(out/"vae.pt")["vae"]); vae.register_to_config(scaling_factor=ck["scaling_factor"])
     unet.load_state_dict(ck["unet"]); te.load_state_dict(ck["text_encoder"], strict=False)
     if ema: unet, te = _ema_models(unet, te, ck["ema"])
     return make_pipeline(vae.eval(), unet.eval(), te.eval(), scheduler=sd_scheduler("ddim", cfg.prediction_type, cfg.zero_snr)), ck["step"]
