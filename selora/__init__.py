@@ -5,7 +5,7 @@ __version__ = "0.1.0"
 import importlib, importlib.util, sys, types
 
 _PUBLIC = {
-    "layer": ("SeLoRALinear",),
+    "layer": ("SeLoRALinear", "lora_parameters"),
     "fisher": ("FisherProbe", "fi_ratio"),
     "grow": ("SeLoRAGrower",),
     "inject": ("add_selora", "rank_map", "selora_layers", "count_parameters"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from safetensors import safe_open
-from .layer import SeLoRALinear, _kaiming_rows
+from .layer import SeLoRALinear, _kaiming_rows, lora_parameters
 from .inject import add_selora, count_parameters, _walk, _matcher, _is_block
 from .grow import SeLoRAGrower, GROWTH_TESTS, _unwrap
 from .io import export_lora, write_lora, _atomic_save
@@ -217,7 +217,7 @@ class SeLoRAAdapter(Adapter):
         return {f"{k}.{n}": l for k, m in self.models.items()
                 for n, l in add_selora(m, target_modules=c["target_modules"], rank=c["rank"], alpha=c["alpha"]).items()}
 
-    def trainable_parameters(self): return [w for l in self.layers.values() for w in (l.lora_A.weight, l.lora_B.weight)]
+    def trainable_parameters(self): return lora_parameters(self.layers)
 
     def bind_optimizer(self, optimizer, all_reduce=None):
         c = self.config

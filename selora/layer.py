@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['SeLoRALinear', 'draw_candidate', 'expand', 'delta_weight', 'merge', 'unmerge']
+__all__ = ['SeLoRALinear', 'draw_candidate', 'expand', 'delta_weight', 'merge', 'unmerge', 'lora_parameters']
 
 # %% ../nbs/00_layer.ipynb #fbb2183a
 def _kaiming_rows(n:int, d_in:int, device=None, dtype=None, generator=None)->torch.Tensor:
@@ -126,3 +126,8 @@ def unmerge(self:SeLoRALinear):
     self.base_layer.weight.copy_(self._merged_weight)
     self._merged_weight = None
 SeLoRALinear.unmerge = unmerge
+
+# %% ../nbs/00_layer.ipynb #c0ffee02
+def lora_parameters(layers)->list[nn.Parameter]:
+    "The trainable tensors of SeLoRA `layers` ({name: layer} or a list): each layer's A, then its B"
+    return [w for l in (layers.values() if isinstance(layers, dict) else layers) for w in (l.lora_A.weight, l.lora_B.weight)]
