@@ -255,10 +255,7 @@ class SeLoRAAdapter(Adapter):
             if A.shape != (d["rank"], l.in_features) or B.shape != (l.out_features, d["rank"]):
                 raise ValueError(f"{q}: saved A {tuple(A.shape)} / B {tuple(B.shape)} do not fit rank {d['rank']} of a {l.in_features}->{l.out_features} layer")
             old = l.lora_A.weight, l.lora_B.weight
-            ref = l.lora_A.weight
-            l.alpha, l.initial_rank = float(d["alpha"]), int(d["initial_rank"]); l.scaling = l.alpha / l.initial_rank
-            l._set_weights(nn.Parameter(A.to(ref.device, ref.dtype)), nn.Parameter(B.to(ref.device, ref.dtype)))
-            l.candidate = None
+            l.restore(A, B, d["alpha"], d["initial_rank"])
             if self.optimizer is not None:      # already bound: put the new tensors where the old ones were (state is reloaded with the optimizer's)
                 opt = _unwrap(self.optimizer)
                 for o, n in zip(old, (l.lora_A.weight, l.lora_B.weight)):

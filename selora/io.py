@@ -121,14 +121,8 @@ def load_selora(
                              f"but {base.in_features}->{base.out_features} in the model")
     # everything fits: now change the model
     layers = have or add_selora(model, target_modules=lambda n, m: n in saved)
-    with torch.no_grad():
-        for n, l in layers.items():
-            d, A = saved[n], l.lora_A.weight
-            l.alpha, l.initial_rank = float(d["alpha"]), int(d["initial_rank"])
-            l.scaling = l.alpha / l.initial_rank
-            l._set_weights(nn.Parameter(tensors[f"{n}.lora_A.weight"].to(A.device, A.dtype)),
-                           nn.Parameter(tensors[f"{n}.lora_B.weight"].to(A.device, A.dtype)))
-            l.candidate = None
+    for n, l in layers.items():
+        l.restore(tensors[f"{n}.lora_A.weight"], tensors[f"{n}.lora_B.weight"], saved[n]["alpha"], saved[n]["initial_rank"])
     return layers
 
 # %% ../nbs/05_io.ipynb #fba00eb7

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['SeLoRALinear', 'draw_candidate', 'expand', 'delta_weight', 'merge', 'unmerge', 'lora_parameters']
+__all__ = ['SeLoRALinear', 'draw_candidate', 'expand', 'delta_weight', 'merge', 'unmerge', 'lora_parameters', 'restore']
 
 # %% ../nbs/00_layer.ipynb #fbb2183a
 def _kaiming_rows(n:int, d_in:int, device=None, dtype=None, generator=None)->torch.Tensor:
@@ -131,3 +131,14 @@ SeLoRALinear.unmerge = unmerge
 def lora_parameters(layers)->list[nn.Parameter]:
     "The trainable tensors of SeLoRA `layers` ({name: layer} or a list): each layer's A, then its B"
     return [w for l in (layers.values() if isinstance(layers, dict) else layers) for w in (l.lora_A.weight, l.lora_B.weight)]
+
+# %% ../nbs/00_layer.ipynb #c0ffee05
+@torch.no_grad()
+def restore(self:SeLoRALinear, A:torch.Tensor, B:torch.Tensor, alpha:float, initial_rank:int):
+    "Rebuild the layer at the rank of saved `A` [r×in] and `B` [out×r], with the saved alpha and initial rank"
+    ref = self.lora_A.weight
+    self.alpha, self.initial_rank = float(alpha), int(initial_rank)
+    self.scaling = self.alpha / self.initial_rank
+    self._set_weights(nn.Parameter(A.to(ref.device, ref.dtype)), nn.Parameter(B.to(ref.device, ref.dtype)))
+    self.candidate = None
+SeLoRALinear.restore = restore
