@@ -20,7 +20,8 @@ __all__ = ['COLOURS', 'SHAPES', 'POSITIONS', 'PHRASES', 'PRESETS', 'SD15_ID', 'c
            'sample_scene', 'ShapesScenes', 'show_images', 'generic_image', 'generic_batch', 'sd_scheduler',
            'build_models', 'atomic_torch_save', 'load_pretrain_state', 'BaseConfig', 'lr_at', 'loss_weight', 'tokenize',
            'encode_scenes', 'pretrain_base', 'pipeline_from_checkpoint', 'make_pipeline', 'read_scene', 'score_scenes',
-           'prompt_accuracy', 'reconstruction_error', 'BaseModelError', 'embedded_dir', 'load_base', 'ship_base']
+           'prompt_accuracy', 'reconstruction_error', 'BaseModelError', 'embedded_dir', 'load_base', 'tiny_pipeline',
+           'load_pipeline', 'ship_base']
 
 # %% ../nbs/08_base.ipynb #cccc9ec8
 COLOURS = {"red": (0.86, 0.16, 0.16), "green": (0.16, 0.71, 0.24), "blue": (0.16, 0.31, 0.90),
@@ -603,6 +604,26 @@ def load_base(
     try: return StableDiffusionPipeline.from_pretrained(str(base_model), **kw)
     except (OSError, ValueError) as e:
         raise BaseModelError(f"could not download '{base_model}' ({type(e).__name__}: {str(e).splitlines()[0][:200]}). " + _how_to_get(str(base_model))) from e
+
+# %% ../nbs/08_base.ipynb #bb5e0002
+def tiny_pipeline(seed:int=0):
+    "A random SD-1.x-shaped pipeline built from config (tiny U-Net, VAE, CLIP text encoder with the real CLIP tokenizer)"
+    from diffusers import StableDiffusionPipeline, UNet2DConditionModel, AutoencoderKL, DDPMScheduler
+    from transformers import CLIPTextConfig, CLIPTextModel
+    from selora.inject import TINY_UNET, TINY_CLIP_TEXT
+    tok = clip_tokenizer()
+    torch.manual_seed(seed)
+    te = CLIPTextModel(CLIPTextConfig(**{**TINY_CLIP_TEXT, "vocab_size": len(tok), "max_position_embeddings": 77,
+                                         "bos_token_id": tok.bos_token_id, "eos_token_id": tok.eos_token_id, "pad_token_id": tok.pad_token_id}))
+    vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=32,
+                        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2)
+    return StableDiffusionPipeline(unet=UNet2DConditionModel(**TINY_UNET), text_encoder=te, vae=vae, tokenizer=tok,
+                                   scheduler=DDPMScheduler(), safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+
+def load_pipeline(base_model:str, seed:int=0):
+    "The pipeline for `base_model`: 'tiny', 'embedded', a hub id or a local folder"
+    if base_model == "tiny": return tiny_pipeline(seed)
+    return load_base(base_model)
 
 # %% ../nbs/08_base.ipynb #93f98440
 def ship_base(

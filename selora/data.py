@@ -20,9 +20,9 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['logger', 'IMAGE_EXTS', 'FRONTAL_VIEWS', 'DATASETS', 'DataError', 'package_file', 'xrv_file', 'clean_report',
            'report_text', 'Counts', 'read_dicom', 'load_image', 'preprocess', 'clip_tokenizer', 'TokenizedPrompts',
-           'tokenize_prompts', 'truncate_prompts', 'split_studies', 'CXRDataset', 'collate', 'index_images',
-           'read_openi_reports', 'nlmcxr_reports', 'openi_image_key', 'nlmcxr_views', 'iu_items', 'iu_xray',
-           'montgomery_prompt', 'montgomery', 'folder', 'load_dataset', 'show_grid', 'plot_token_lengths',
+           'tokenize_prompts', 'truncate_prompts', 'cache_dir', 'split_studies', 'CXRDataset', 'collate',
+           'index_images', 'read_openi_reports', 'nlmcxr_reports', 'openi_image_key', 'nlmcxr_views', 'iu_items',
+           'iu_xray', 'montgomery_prompt', 'montgomery', 'folder', 'load_dataset', 'show_grid', 'plot_token_lengths',
            'dataset_card']
 
 # %% ../nbs/10_data.ipynb #bb4cc988
@@ -221,7 +221,9 @@ def truncate_prompts(
             for p, t, ids in zip(prompts, tp.truncated, tp.input_ids)]
 
 # %% ../nbs/10_data.ipynb #73765eb3
-def _cache_dir()->Path: return Path(os.environ.get("SELORA_CACHE", Path.home() / ".cache" / "selora"))
+def cache_dir()->Path:
+    "selora's cache folder: $SELORA_CACHE, or ~/.cache/selora"
+    return Path(os.environ.get("SELORA_CACHE", Path.home() / ".cache" / "selora"))
 
 def split_studies(
     studies,                            # study ids (any order; duplicates ignored)
@@ -236,7 +238,7 @@ def split_studies(
     if len(fractions) != len(names) or abs(sum(fractions) - 1) > 1e-6:
         raise DataError(f"split fractions {fractions} must sum to 1 and match the names {names}")
     digest = hashlib.sha1("\n".join(ids).encode()).hexdigest()[:10]
-    path = Path(split_file) if split_file else _cache_dir() / "splits" / f"{tag}-{digest}-seed{seed}.json"
+    path = Path(split_file) if split_file else cache_dir() / "splits" / f"{tag}-{digest}-seed{seed}.json"
     if path.exists():
         d = json.loads(path.read_text())
         missing = [n for n in names if n not in d]

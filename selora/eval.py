@@ -239,7 +239,7 @@ def load_run_pipeline(
     base_model:str|None=None, # override the base model recorded in config.json (e.g. a local copy)
 ):
     "The run's base pipeline with its adapter loaded through `load_lora_weights`"
-    from selora.train import load_pipeline
+    from selora.base import load_pipeline
     run = Path(run_dir)
     if not (run/"config.json").is_file(): raise FileNotFoundError(f"{run} holds no config.json; is it a training run folder?")
     cfg = json.loads((run/"config.json").read_text())
@@ -311,9 +311,9 @@ def generate(
 METRIC_KEYS = ("fid_2048", "fid_64", "fid_192", "kid_mean", "kid_std", "clip_score", "fd_phantom", "kid_phantom", "faithfulness_auroc", "in_domain_rate")
 
 def _cache_file(dataset:str, split:str, size:int, seed:int, extractor:str, weights)->Path:
-    from selora.data import _cache_dir
+    from selora.data import cache_dir
     w = "" if weights is None else hashlib.sha1(str(weights).encode()).hexdigest()[:8]
-    return _cache_dir()/"features"/f"{dataset}-{split}-{size}px-seed{seed}-{extractor}{'-' + w if w else ''}.safetensors"
+    return cache_dir()/"features"/f"{dataset}-{split}-{size}px-seed{seed}-{extractor}{'-' + w if w else ''}.safetensors"
 
 def real_features(
     images_fn,               # () -> N×3×H×W uint8 real images (called only on a cache miss)

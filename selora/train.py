@@ -12,15 +12,16 @@ import torch
 from torch import nn
 from safetensors import safe_open
 from safetensors.torch import save_file
+from .base import load_pipeline, tiny_pipeline   # the pipelines live in base; train uses them
 from .grow import GROWTH_TESTS
 from .io import atomic_path
 from .phantom import PHANTOM_PROMPTS
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY', 'TrainConfig',
-           'method_options', 'tiny_pipeline', 'load_pipeline', 'save_checkpoint', 'latest_checkpoint',
-           'load_checkpoint', 'draw_noise', 'diffusion_loss', 'TrainingError', 'run_field', 'run_dataset',
-           'config_changes', 'plot_training', 'validate', 'Run', 'setup', 'train_step', 'train', 'main']
+           'method_options', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'draw_noise', 'diffusion_loss',
+           'TrainingError', 'run_field', 'run_dataset', 'config_changes', 'plot_training', 'validate', 'Run', 'setup',
+           'train_step', 'train', 'main']
 
 # %% ../nbs/12_train.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
@@ -118,28 +119,6 @@ def method_options(cfg:TrainConfig, total:int)->dict:
     a |= cfg.adapter                                               # explicit adapter options win
     lr = cfg.lr if cfg.lr is not None else MATCHED_LR[m] if matched else 1e-4
     return dict(lr=lr, scale=a.get("alpha", ADAPTERS[m].defaults["alpha"]) / r0, steps=total, adapter=a)
-
-# %% ../nbs/12_train.ipynb #e87ff42f
-def tiny_pipeline(seed:int=0):
-    "A random SD-1.x-shaped pipeline built from config (tiny U-Net, VAE, CLIP text encoder with the real CLIP tokenizer)"
-    from diffusers import StableDiffusionPipeline, UNet2DConditionModel, AutoencoderKL, DDPMScheduler
-    from transformers import CLIPTextConfig, CLIPTextModel
-    from selora.inject import TINY_UNET, TINY_CLIP_TEXT
-    from selora.data import clip_tokenizer
-    tok = clip_tokenizer()
-    torch.manual_seed(seed)
-    te = CLIPTextModel(CLIPTextConfig(**{**TINY_CLIP_TEXT, "vocab_size": len(tok), "max_position_embeddings": 77,
-                                         "bos_token_id": tok.bos_token_id, "eos_token_id": tok.eos_token_id, "pad_token_id": tok.pad_token_id}))
-    vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=32,
-                        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2)
-    return StableDiffusionPipeline(unet=UNet2DConditionModel(**TINY_UNET), text_encoder=te, vae=vae, tokenizer=tok,
-                                   scheduler=DDPMScheduler(), safety_checker=None, feature_extractor=None, requires_safety_checker=False)
-
-def load_pipeline(base_model:str, seed:int=0):
-    "The pipeline for `base_model`: 'tiny', 'embedded', a hub id or a local folder"
-    if base_model == "tiny": return tiny_pipeline(seed)
-    from selora.base import load_base
-    return load_base(base_model)
 
 # %% ../nbs/12_train.ipynb #f2a19579
 def _flatten_optimizer(sd:dict)->tuple[dict, dict]:
