@@ -58,6 +58,7 @@ def _frac(name, v, hi_open=True):
         raise ValueError(f"{name} must be a number in {'[0, 1)' if hi_open else '(0, 1)'}, got {name}={v!r}")
     return float(v)
 
+# %% ../nbs/07_adapters.ipynb #cce266s0
 class Adapter:
     "What every method gives the training loop: the hooks, rank map, export, parameter counts and checkpoint state"
     method:str = ""
@@ -435,6 +436,7 @@ def total_steps(
     _int("batches_per_epoch", batches_per_epoch); _int("epochs", epochs); _int("grad_accum", grad_accum)
     return math.ceil(batches_per_epoch / grad_accum) * epochs
 
+# %% ../nbs/07_adapters.ipynb #05e9aes0
 class AdaLoRAAdapter(Adapter):
     "AdaLoRA through peft's `AdaLoraConfig`: SVD-shaped adapters pruned from init_r to an average of target_r"
     method = "adalora"

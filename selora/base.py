@@ -64,6 +64,7 @@ def render_scene(
         img = img * (1 - a) + np.asarray(o["rgb"], np.float32) * a
     return np.clip(img, 0, 1).astype(np.float32)
 
+# %% ../nbs/08_base.ipynb #c3249ds0
 def sample_scene(
     rng:np.random.Generator,  # the scene's own generator
     p_two:float=0.25,         # probability of a two-object scene
@@ -154,6 +155,7 @@ def generic_image(
     if rng.random() < 0.2: img = np.repeat(np.asarray(img).mean(-1, keepdims=True), 3, -1)
     return np.clip(img, 0, 1).astype(np.float32)
 
+# %% ../nbs/08_base.ipynb #1906acs0
 def generic_batch(
     seed:int, step:int, n:int, size:int=64,
     domain_share:float=0.0,  # share of images drawn from the captioned scenes themselves (`sample_scene`) instead
@@ -198,6 +200,7 @@ def sd_scheduler(
     if kind == "ddpm": return DDPMScheduler(**cfg)
     raise ValueError(f"unknown scheduler kind {kind!r}; choose 'ddim' or 'ddpm'")
 
+# %% ../nbs/08_base.ipynb #dbbcabs0
 def build_models(
     preset:str="embedded",  # "embedded" or "tiny" (a key of `PRESETS`)
     seed:int=0,             # seed of the initial weights
@@ -275,6 +278,7 @@ class BaseConfig:
         if unknown: raise KeyError(f"unknown BaseConfig keys: {sorted(unknown)}")
         return cls(**d)
 
+# %% ../nbs/08_base.ipynb #3d9ab8s0
 def lr_at(step:int, total:int, peak:float, warmup:int, min_frac:float)->float:
     "Linear warm-up to `peak`, then cosine decay to `min_frac`·peak at `total`"
     if step < warmup: return peak * (step + 1) / warmup
@@ -333,6 +337,7 @@ def _vae_loss(vae, x, kl_weight, g, chroma_weight=0.0):
 
 def _log(msg:str): print(time.strftime("%H:%M:%S"), msg, flush=True)
 
+# %% ../nbs/08_base.ipynb #ca5b1fs0
 def pretrain_base(
     cfg:BaseConfig|dict,       # the settings (a dict is validated into a BaseConfig)
     stop_at:int|None=None,     # stop after this global step (VAE steps count first), checkpointing there
@@ -441,6 +446,7 @@ def pretrain_base(
     return dict(vae_steps=cfg.vae_steps, steps=cfg.steps, scaling_factor=sf, vae_loss=log["vae"][-1][1] if log["vae"] else None,
                 unet_loss=float(np.mean([l[2] for l in log["unet"][-100:]])) if log["unet"] else None, pipeline=str(out/"pipeline"))
 
+# %% ../nbs/08_base.ipynb #ca5b1fs1
 _RESUMABLE = {"out_dir", "threads", "log_every", "ckpt_every", "ckpt_minutes", "eval_every", "eval_steps"}  # may change on resume
 _OLD_DEFAULTS = dict(prediction_type="epsilon", zero_snr=False, vae_domain_share=0.0)   # settings added later, as the checkpoints made before them ran
 _PHASE2 = {"steps", "batch_size", "lr", "clip_grad", "ema_decay", "prediction_type", "zero_snr", "snr_gamma", "cond_drop", "n_scenes", "p_two"}
@@ -510,6 +516,7 @@ def read_scene(
     iou = {s: (sub & m).sum() / max(1, (sub | m).sum()) for s, m in ideal.items()}
     return dict(colour=colour, shape=max(iou, key=iou.get), position=position, area=int(obj.sum()))
 
+# %% ../nbs/08_base.ipynb #f3c8b2s0
 def score_scenes(
     imgs,          # images (see `read_scene`)
     prompts:list,  # the (colour, shape, position) each image was asked to show
@@ -575,6 +582,7 @@ def _offline()->bool:
     from huggingface_hub import constants
     return bool(constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "0").upper() in ("1", "ON", "YES", "TRUE")
 
+# %% ../nbs/08_base.ipynb #253e66s0
 def load_base(
     base_model:str|Path="embedded",     # "embedded", a local SD 1.x pipeline folder, or a hub id
     dtype:torch.dtype=torch.float32,    # dtype of the loaded weights

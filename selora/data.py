@@ -118,6 +118,7 @@ def read_dicom(
     if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1": a = 1.0 - a
     return a.astype(np.float32)
 
+# %% ../nbs/10_data.ipynb #851339s0
 def load_image(
     path:str|Path,  # PNG/JPEG/any PIL image, or DICOM
 )->np.ndarray:
@@ -433,6 +434,7 @@ def _dicom_view(p:Path):
     import pydicom
     return _view(pydicom.dcmread(str(p), stop_before_pixels=True).get("ViewPosition", None))
 
+# %% ../nbs/10_data.ipynb #7f15ees0
 def iu_xray(
     root:str|Path,              # IU X-Ray root (OpenI or Kaggle CSV layout)
     split:str="train",          # "train", "val" or "test" (80/16/4 by study)
@@ -482,6 +484,7 @@ def iu_xray(
     return _split_dataset(items, "iu_xray", split, size, seed, (0.8, 0.16, 0.04), ("train", "val", "test"),
                           counts, split_file, strict, info)
 
+# %% ../nbs/10_data.ipynb #7f15ees1
 def _split_dataset(items, name, split, size, seed, fractions, names, counts, split_file, strict, info, load=None, extra=()):
     if split not in names:
         if name == "montgomery" and split == "val":
@@ -537,6 +540,7 @@ def montgomery(
 # %% ../nbs/10_data.ipynb #45081d08
 _FOLDER_LAYOUT = "a folder with metadata.jsonl or metadata.csv (columns file_name and a caption) beside the images, or csv='captions.csv'"
 
+# %% ../nbs/10_data.ipynb #45081ds0
 def folder(
     root:str|Path|None=None,        # folder with metadata.jsonl / metadata.csv
     split:str="train", size:int=224, seed:int=0,
@@ -636,6 +640,7 @@ def plot_token_lengths(
     ax.set_title(f"{tp.n_truncated} of {len(prompts)} prompts truncated ({100 * tp.n_truncated / max(len(prompts), 1):.1f}%)")
     return tp
 
+# %% ../nbs/10_data.ipynb #f15756s0
 def dataset_card(
     ds:CXRDataset,      # a dataset from `load_dataset`
     tokenizer=None,     # the model's tokenizer; None: `clip_tokenizer()` if a CLIP vocabulary is installed

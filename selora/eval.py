@@ -100,6 +100,7 @@ def extract_features(
     f = get_featuresdict_from_dataset(ImageSet(images), fe, batch_size, cuda, True, False)
     return {k: v.double() for k, v in f.items()}
 
+# %% ../nbs/13_eval.ipynb #05cd7es0
 def distances(
     real:dict,                   # features of the real images ({layer: N×D}, from `extract_features`)
     fake:dict,                   # features of the generated images
@@ -164,6 +165,7 @@ class _TensorFeatures(torch.nn.Module):
     def get_image_features(self, *a, **k): return _tensor(self.model.get_image_features(*a, **k))
     def get_text_features(self, *a, **k): return _tensor(self.model.get_text_features(*a, **k))
 
+# %% ../nbs/13_eval.ipynb #091778s0
 def _tensor(o): return o if torch.is_tensor(o) else o.pooler_output
 
 # %% ../nbs/13_eval.ipynb #1debda47
@@ -260,6 +262,7 @@ def _read_manifest(path:Path)->list:
         except json.JSONDecodeError: break   # a line cut by a kill: it and what follows are redone
     return rows
 
+# %% ../nbs/13_eval.ipynb #9ef736s0
 @torch.no_grad()
 def generate(
     pipe,                          # a StableDiffusionPipeline (with its adapter)
@@ -328,6 +331,7 @@ def real_features(
         with atomic_path(cache) as tmp: save_file({k: v.contiguous() for k, v in f.items()}, str(tmp))
     return f
 
+# %% ../nbs/13_eval.ipynb #17a126s0
 def evaluate(
     run_dir:str|Path,                # a finished training run (config.json, exports, metrics.json)
     which:str="best",                # evaluate the "best" or the "last" adapter
@@ -436,6 +440,7 @@ def collect_runs(
         rows.append(row)
     return pd.DataFrame(rows)
 
+# %% ../nbs/13_eval.ipynb #62f8fcs0
 def results_table(
     df,                          # from `collect_runs`
     metrics:tuple=("fid_2048", "fid_64", "fid_192", "kid_mean", "clip_score", "fd_phantom", "in_domain_rate", "faithfulness_auroc"),

@@ -44,6 +44,7 @@ GROWTH_TESTS = {   # each switch, and what the released code does where it diffe
     "released": dict(fisher="batch",      candidate="released", after_step=True,  keep_state=False),
 }
 
+# %% ../nbs/02_grow.ipynb #cd9811s0
 class SeLoRAGrower:
     "Algorithm 1: probe every `interval` steps and grow each layer whose FI-Ratio ≥ `threshold`"
     def __init__(self,
@@ -80,6 +81,7 @@ class SeLoRAGrower:
         self.all_reduce = all_reduce
         FisherProbe(self.layers, self.fisher, self.reduction)   # validates fisher / reduction now
 
+# %% ../nbs/02_grow.ipynb #cd9811s1
 def _check_layers(layers, optimizer):
     "Refuse optimizers whose state cannot follow growth, and layers whose parameters the optimizer does not hold"
     opt = _unwrap(optimizer)

@@ -41,6 +41,7 @@ class Finding:
     severity:float = 1.0     # 0.7 mild/small, 1 moderate, 1.3 severe/large
     term:str = ""
 
+# %% ../nbs/11_phantom.ipynb #a56608s0
 def mesh_findings(
     mesh:list,  # MeSH major labels of a report, e.g. ["Opacity/lung/base/left/mild"]
 )->list:

@@ -50,6 +50,7 @@ def rank_tables(
     te = pd.DataFrame([t[i] for i in sorted(t)], index=[f"layer {i}" for i in sorted(t)], columns=list(_TE_COLS.values()))
     return dict(unet=unet, text_encoder=te)
 
+# %% ../nbs/15_study.ipynb #04495ds0
 def plot_rank_heatmaps(
     ranks,                 # a ranks map, or a ranks.json path / run folder
     path:str|Path|None=None, # save the figure here (PNG)
@@ -109,6 +110,7 @@ def growth_curves(
     df.insert(0, "total", df.sum(1))
     return df
 
+# %% ../nbs/15_study.ipynb #e46bf7s0
 def plot_growth(ranks_json, path:str|Path|None=None, title:str=""):
     "Total rank and rank per layer type against the training step"
     import matplotlib.pyplot as plt
@@ -228,6 +230,7 @@ def run_status(out_dir:str|Path)->str:
     if st.is_file(): return json.loads(st.read_text())["status"]
     return "partial" if out.exists() and any(out.iterdir()) else "todo"
 
+# %% ../nbs/15_study.ipynb #04a348s0
 def run_one(
     params:dict,                  # notebook parameters, with out_dir
     notebook:str|Path|None=None,  # default: the package's experiments/train.ipynb
@@ -262,6 +265,7 @@ def experiment_notebook(name:str="train")->Path:
     try: return project_file(f"nbs/experiments/{name}.ipynb")
     except FileNotFoundError as e: raise FileNotFoundError(f"{e}; or pass notebook=<path>") from None
 
+# %% ../nbs/15_study.ipynb #04a348s1
 def _summary(st:dict)->str:
     if st["status"] != "done": return f"FAILED ({st.get('error', '')[:200]})"
     m = Path(st["params"]["out_dir"])/"metrics.json"
@@ -269,6 +273,7 @@ def _summary(st:dict)->str:
     keys = [k for k in ("total_rank", "fid_2048", "fd_phantom", "faithfulness_auroc", "clip_score") if m.get(k) is not None]
     return "done in {:.0f} s".format(st["seconds"]) + ("; " + ", ".join(f"{k}={m[k]:.4g}" for k in keys) if keys else "")
 
+# %% ../nbs/15_study.ipynb #04a348s2
 def sweep(
     runs:list,                    # from `sweep_grid`
     executor:str="local",         # "local" (this machine) or "submitit" (SLURM, or submitit's local executor)
@@ -405,6 +410,7 @@ def samples_grid(run_dir:str|Path, path:str|Path, n:int=8, title:str=""):
     import matplotlib.pyplot as plt; plt.close(fig)
     return Path(path)
 
+# %% ../nbs/15_study.ipynb #7cf184s0
 def quickstart_main(argv=None):
     "selora-quickstart: the README's main job"
     import argparse

@@ -26,6 +26,7 @@ __all__ = ['PROTOCOLS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_E
 # %% ../nbs/12_train.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
 
+# %% ../nbs/12_train.ipynb #cc3e03s0
 @dataclass
 class TrainConfig:
     "Everything a training run needs (the paper's defaults, §3.5)"
@@ -158,6 +159,7 @@ def latest_checkpoint(ckpt_dir:Path)->Path|None:
     done = [c for c in sorted(ckpt_dir.glob("checkpoint-*")) if (c/"train_state.json").exists()]
     return done[-1] if done else None
 
+# %% ../nbs/12_train.ipynb #f2a195s0
 def load_checkpoint(ckpt:Path, adapter, build_optimizer)->tuple:
     "Restore adapter (ranks first), then a new optimizer and its state; returns (optimizer, train_state, generator)"
     adapter.load(ckpt/"adapter.safetensors")      # ranks first, then weights
@@ -279,6 +281,7 @@ def plot_training(out:Path):
     ax[1].plot(steps, [int(r["total_rank"]) for r in rows]); ax[1].set(xlabel="step", ylabel="sum of ranks", title="total rank")
     fig.tight_layout(); fig.savefig(out/"training_curves.png", dpi=100); plt.close(fig)
 
+# %% ../nbs/12_train.ipynb #ad3b74s0
 def _trim_log(path:Path, step:int):
     "Keep the header and the rows up to `step` of a CSV log"
     if not path.exists(): return
@@ -333,6 +336,7 @@ def _check_out_dir(cfg:TrainConfig, out:Path, acc):
     out.mkdir(parents=True, exist_ok=True)
     acc.wait_for_everyone()
 
+# %% ../nbs/12_train.ipynb #ad3b74s0
 def _load_models(cfg:TrainConfig, acc):
     "The pipeline on the run's device, its frozen base cast to the run's precision; the autocast and the loss scaler"
     torch.manual_seed(cfg.seed)
