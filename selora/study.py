@@ -169,6 +169,7 @@ def findings_grid(
     pipe=None,                   # a pipeline to use instead of the run's (for example the base, for comparison)
     size:int=64,                 # image side when `pipe` is given (a run's own resolution otherwise)
     title:str="",
+    progress:bool=False,         # show the pipeline's progress bar (off: the pipeline's bar is disabled)
 )->"pd.DataFrame":
     "Images prompted by one finding each (rows) from shared seeds (columns); the classifier's mean probability of each finding per row"
     import torch, pandas as pd, matplotlib.pyplot as plt
@@ -177,6 +178,7 @@ def findings_grid(
     from selora.classifier import load_classifier
     if pipe is None: pipe, size = load_run_pipeline(run_dir), json.loads((Path(run_dir)/"config.json").read_text())["resolution"]
     prompts = [phantom_prompt("", [f], "findings") for f in FINDINGS]
+    if not progress: pipe.set_progress_bar_config(disable=True)
     with torch.no_grad():
         ims = [pipe(prompts, num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, height=size, width=size,
                     generator=[torch.Generator().manual_seed(s) for _ in prompts], output_type="pil").images for s in seeds]
@@ -372,7 +374,7 @@ def main(argv=None):
 # %% ../nbs/15_study.ipynb #7cf184f6
 def quickstart(
     out_dir:str|Path="runs/quickstart",
-    steps:int=800,               # training steps: 2 epochs, the matched sweep's budget (the paper's 10 epochs are `selora-train`'s default)
+    steps:int=1600,              # training steps: 4 epochs, the study's budget (the paper's 10 epochs are `selora-train`'s default)
     eval_items:int=64,           # test prompts to generate from
     eval_steps:int=25,           # DDIM steps per image
     guidance_scale:float=1.0,    # classifier-free guidance of the evaluation images (see above)
@@ -415,7 +417,7 @@ def quickstart_main(argv=None):
     "selora-quickstart: the README's main job"
     import argparse
     p = argparse.ArgumentParser(prog="selora-quickstart", description=quickstart.__doc__)
-    p.add_argument("--out", default="runs/quickstart"); p.add_argument("--steps", type=int, default=800)
+    p.add_argument("--out", default="runs/quickstart"); p.add_argument("--steps", type=int, default=1600)
     p.add_argument("--eval-items", type=int, default=64); p.add_argument("--eval-steps", type=int, default=25)
     p.add_argument("--threshold", type=float, default=1.1); p.add_argument("--seed", type=int, default=0)
     p.add_argument("--guidance-scale", type=float, default=1.0, help="classifier-free guidance of the evaluation images")
