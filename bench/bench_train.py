@@ -16,16 +16,20 @@ from pathlib import Path
 CHILD = r'''
 import json, sys, time, statistics, tempfile, torch
 from pathlib import Path
-from selora.train import TrainConfig, train, setup, save_checkpoint
+from selora.train import TrainConfig, train, method_options, load_pipeline, load_checkpoint, latest_checkpoint, save_checkpoint
+from selora.adapters import make_adapter
 cfg = TrainConfig(**json.loads(sys.argv[1]))
 m = train(cfg, progress=False)
-# the real cost of one checkpoint: rebuild the finished run from its last checkpoint (as a resume does) and save it, 5 times
-out = Path(cfg.out_dir); (out/"metrics.json").rename(out/"metrics.done.json")   # setup resumes only an unfinished run
-run = setup(cfg)
+# the real cost of one checkpoint: the finished run rebuilt from its last checkpoint as a resume rebuilds it, saved 5 times
+opts = method_options(cfg, m["steps"])                   # the per-method options train used
+pipe = load_pipeline(cfg.base_model, cfg.seed)
+ad = make_adapter(cfg.method, pipe.unet, pipe.text_encoder, **opts["adapter"])
+opt, state, gen = load_checkpoint(latest_checkpoint(Path(cfg.out_dir)/"checkpoints"), ad,
+                                  lambda: ad.make_optimizer(torch.optim.Adam, lr=opts["lr"]))
 times = []
 with tempfile.TemporaryDirectory() as d:
     for i in range(5):
-        t = time.perf_counter(); save_checkpoint(Path(d), 1000 + i, run.adapter, run.opt, run.state, run.gen, keep=1); times.append(time.perf_counter() - t)
+        t = time.perf_counter(); save_checkpoint(Path(d), 1000 + i, ad, opt, state, gen, keep=1); times.append(time.perf_counter() - t)
 m["checkpoint_seconds"] = statistics.median(times)
 print(json.dumps(m))
 '''
@@ -38,7 +42,6 @@ def run_method(method, a, root):
     r = subprocess.run([sys.executable, "-c", CHILD, json.dumps(cfg)], capture_output=True, text=True)
     if r.returncode: raise SystemExit(f"{method} failed:\n{r.stderr[-3000:]}")
     m = json.loads(r.stdout.strip().splitlines()[-1])
-    (out/"metrics.done.json").rename(out/"metrics.json")
     rows = list(csv.DictReader((out/"log.csv").open()))
     steps = [float(x["step_seconds"]) for x in rows][a.warmup:]
     return dict(median_step=statistics.median(steps), mean_step=statistics.mean(steps), steps=len(steps),

@@ -103,7 +103,7 @@ class Adapter:
         return opt
     def bind_optimizer(self, optimizer, all_reduce=None):
         "Called once, after the optimizer is built from `trainable_parameters()`; `all_reduce(t)` averages `t` in place over processes"
-        self.optimizer, self.all_reduce = optimizer, all_reduce
+        self.optimizer = optimizer          # (only SeLoRA's growth test needs `all_reduce`)
     def step_context(self, step:int):
         "A context manager around the forward + backward pass(es) of training step `step` (all its micro-batches)"
         return nullcontext()
@@ -222,7 +222,7 @@ class SeLoRAAdapter(Adapter):
 
     def bind_optimizer(self, optimizer, all_reduce=None):
         c = self.config
-        self.optimizer, self.all_reduce = optimizer, all_reduce
+        self.optimizer = optimizer
         self.grower = SeLoRAGrower(self.layers, optimizer, threshold=c["threshold"], interval=c["interval"], max_rank=c["max_rank"],
                                    fisher=c["fisher"], seed=c["seed"], growth_test=c["growth_test"], all_reduce=all_reduce)
         if self._pending is not None: self.grower.load_state_dict(self._pending); self._pending = None

@@ -8,7 +8,7 @@ import math
 from contextlib import nullcontext
 import torch
 from torch import nn
-from .layer import SeLoRALinear, _kaiming_rows, lora_parameters
+from .layer import SeLoRALinear, _kaiming_rows
 from .fisher import FisherProbe, fi_ratio
 
 # %% auto #0

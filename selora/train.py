@@ -308,7 +308,7 @@ def validate(pipe, ds, cfg:TrainConfig, max_batches:int=8)->float:
 class Run:
     "What a training run holds between steps: the models, the adapter, the optimizer and the state a checkpoint saves"
     cfg:TrainConfig; out:Path; acc:object; pipe:object; adapter:object; opt:torch.optim.Optimizer
-    scaler:torch.amp.GradScaler; autocast:typing.Callable; gen:torch.Generator; state:dict; step:int
+    scaler:torch.amp.GradScaler; autocast:typing.Callable; gen:torch.Generator; state:dict; start_step:int
     train_ds:object; val_ds:object; total:int; opts:dict
 
     @property
@@ -446,7 +446,7 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     from tqdm.auto import tqdm
     run = setup(cfg, datasets)
     cfg, out, state, adapter, main = run.cfg, run.out, run.state, run.adapter, run.acc.is_main_process
-    step, log_f, log, tb = run.step, *_open_logs(out, run.step, main)
+    step, log_f, log, tb = run.start_step, *_open_logs(out, run.start_step, main)
     def save():
         if run.scaler.is_enabled(): state["grad_scaler"] = run.scaler.state_dict()
         log_f.flush()

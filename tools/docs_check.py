@@ -150,6 +150,7 @@ def check_links()->list:
     "Every image and internal link of every page resolves (files, and anchors in them)"
     pages = {p: _Refs() for p in OUT.rglob("*.html")}
     for p, r in pages.items(): r.feed(p.read_text())
+    ids = {p.resolve(): r.ids for p, r in pages.items()}
     problems, n, site = [], 0, _site_url()
     for p, r in pages.items():
         for kind, ref in r.refs:
@@ -159,7 +160,7 @@ def check_links()->list:
             path, _, frag = ref.partition("#")
             target = (p.parent/path).resolve() if path else p.resolve()
             if not target.exists(): problems.append(f"{p.relative_to(OUT)}: {kind} {ref!r} does not resolve"); continue
-            if frag and target.suffix == ".html" and frag not in pages[next(q for q in pages if q.resolve() == target)].ids:
+            if frag and target.suffix == ".html" and frag not in ids[target]:
                 problems.append(f"{p.relative_to(OUT)}: link {ref!r}: no anchor #{frag} in {target.name}")
     print(f"links: {n} internal links and images checked on {len(pages)} pages")
     return problems
