@@ -14,7 +14,7 @@ from safetensors import safe_open
 from .layer import SeLoRALinear, _kaiming_rows, lora_parameters
 from .inject import add_selora, count_parameters, _walk, _matcher, _is_block
 from .grow import SeLoRAGrower, GROWTH_TESTS, _unwrap
-from .io import export_lora, write_lora, _atomic_save
+from .io import write_lora, _atomic_save
 
 # %% auto #0
 __all__ = ['METHODS', 'COMPONENTS', 'STATE_VERSION', 'ADAPTERS', 'target_layers', 'Adapter', 'AdapterStep', 'SeLoRAAdapter',
@@ -96,9 +96,14 @@ class Adapter:
     def trainable_parameters(self)->list[torch.Tensor]:
         "The tensors the optimizer gets, in a fixed order (always the current ones)"
         return [p for m in self.models.values() for p in m.parameters() if p.requires_grad]
-    def make_optimizer(self, cls=torch.optim.Adam, all_reduce=None, **kw):
-        "`cls(trainable_parameters(), **kw)`, bound to this adapter (`bind_optimizer`); `all_reduce` averages a tensor over processes"
-        opt = cls(self.trainable_parameters(), **kw)
+    def make_optimizer(self, cls=torch.optim.Adam, all_reduce=None, text_encoder_lr:float|None=None, **kw):
+        "`cls(trainable_parameters(), **kw)` bound to this adapter; `text_encoder_lr`: the text encoder's own group; `all_reduce`: over processes"
+        params = self.trainable_parameters()
+        if text_encoder_lr is not None:     # two groups, as diffusers' scripts make them: the U-Net's at lr, the text encoder's at its own
+            if "text_encoder" not in self.models: raise ValueError("text_encoder_lr is for the text encoder's adapters, and this adapter has none")
+            te = {id(p) for p in self.models["text_encoder"].parameters()}
+            params = [{"params": [p for p in params if id(p) not in te]}, {"params": [p for p in params if id(p) in te], "lr": text_encoder_lr}]
+        opt = cls(params, **kw)
         self.bind_optimizer(opt, all_reduce)
         return opt
     def bind_optimizer(self, optimizer, all_reduce=None):
@@ -122,10 +127,10 @@ class Adapter:
     def lora_weights(self, rank:int|None=None)->dict[str, tuple[torch.Tensor, torch.Tensor, float]]:
         "{qualified name: (A [r×in], B [out×r], alpha)} with ΔW = (alpha / r)·B·A: what the export writes"
         raise NotImplementedError
-    def export(self, path:str|Path, rank:int|None=None)->Path:
-        "Write the diffusers LoRA file that `StableDiffusionPipeline.load_lora_weights` reads"
+    def export(self, path:str|Path, rank:int|None=None, format:str="diffusers", weight_name:str|None=None)->Path:
+        "Write a LoRA file (or a directory's pytorch_lora_weights.safetensors) that loads at full strength anywhere (`05_io`)"
         if rank is not None: raise ValueError(f"{self.method} exports at its trained ranks: rank must be None, got rank={rank!r}")
-        return write_lora(path, self.lora_weights())
+        return write_lora(path, self.lora_weights(), format=format, weight_name=weight_name)
 
     def parameter_counts(self)->dict:
         "Per component: trainable parameters, effective parameters (those exported), base parameters, and percents"
@@ -235,9 +240,6 @@ class SeLoRAAdapter(Adapter):
     def after_step(self, step, closure=None): return {"grown": self._need_grower().grow(step, closure)}
     def rank_map(self): return {q: l.rank for q, l in self.layers.items()}
     def lora_weights(self, rank=None): return {q: (l.lora_A.weight, l.lora_B.weight, l.scaling * l.rank) for q, l in self.layers.items()}
-    def export(self, path, rank=None):
-        if rank is not None: raise ValueError(f"selora exports at its grown ranks: rank must be None, got rank={rank!r}")
-        return export_lora(path, **{k: m for k, m in self.models.items()})
 
     def _state(self):
         t = {}
@@ -405,9 +407,9 @@ class DyLoRAAdapter(Adapter):
     def lora_weights(self, rank=None):
         b = self._check_rank(rank) if rank is not None else None
         return {q: (*l.weights(b or l.rank), l.alpha) for q, l in self.layers.items()}
-    def export(self, path, rank=None):
-        "Write the first `rank` ranks (default: the current `set_rank`, r_max unless changed) as a diffusers LoRA"
-        return write_lora(path, self.lora_weights(rank))
+    def export(self, path, rank=None, format="diffusers", weight_name=None):
+        "Write the first `rank` ranks (default: the current `set_rank`, r_max unless changed) as a LoRA file (`05_io`)"
+        return write_lora(path, self.lora_weights(rank), format=format, weight_name=weight_name)
 
     def _state(self):
         t = {}

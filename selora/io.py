@@ -16,8 +16,8 @@ from .layer import SeLoRALinear
 from .inject import add_selora, selora_layers, rank_map
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'atomic_path', 'project_root', 'project_file', 'save_selora', 'read_selora', 'load_selora',
-           'write_lora', 'export_lora']
+__all__ = ['FORMAT_VERSION', 'LORA_WEIGHT_NAME', 'LORA_FORMATS', 'atomic_path', 'project_root', 'project_file', 'save_selora',
+           'read_selora', 'load_selora', 'fold_scale', 'lora_file', 'to_kohya', 'write_lora', 'export_lora']
 
 # %% ../nbs/05_io.ipynb #a70c1d01
 @contextmanager
@@ -126,35 +126,80 @@ def load_selora(
     return layers
 
 # %% ../nbs/05_io.ipynb #fba00eb7
-def write_lora(
-    path:str|Path,  # The .safetensors file to write
-    weights:dict,   # {"unet.<module>" or "text_encoder.<module>": (A [r×in], B [out×r], alpha)}, ΔW = (alpha/r)·B·A
-)->Path:
-    "Write per-module LoRA weights in the diffusers/peft format that `load_lora_weights` reads"
-    sd, meta = {}, {}
-    for prefix in ("unet", "text_encoder"):
-        part = {q.split(".", 1)[1]: w for q, w in weights.items() if q.split(".", 1)[0] == prefix}
-        if not part: continue
-        ranks, alphas = {}, {}
-        for n, (A, B, alpha) in part.items():
-            if A.shape[0] < 1 or A.shape[0] != B.shape[1]: raise ValueError(f"{prefix}.{n}: A {tuple(A.shape)} and B {tuple(B.shape)} do not form a LoRA of rank >= 1")
-            sd[f"{prefix}.{n}.lora_A.weight"] = A.detach().float().contiguous().cpu()
-            sd[f"{prefix}.{n}.lora_B.weight"] = B.detach().float().contiguous().cpu()
-            ranks[n], alphas[n] = int(A.shape[0]), float(alpha)
-        r = Counter(ranks.values()).most_common(1)[0][0]
-        cfg = dict(r=r, lora_alpha=next(alphas[n] for n in part if ranks[n] == r), rank_pattern=ranks, alpha_pattern=alphas,
-                   target_modules=sorted(part), init_lora_weights=False)
-        meta |= {f"{prefix}.{k}": v for k, v in cfg.items()}
-    if not sd: raise ValueError("no module has a rank >= 1: nothing to export")
-    _atomic_save(sd, path, {"format": "pt", "lora_adapter_metadata": json.dumps(meta, sort_keys=True)})
-    return Path(path)
+LORA_WEIGHT_NAME = "pytorch_lora_weights.safetensors"   # diffusers' name for a LoRA file in a directory
+LORA_FORMATS = ("diffusers", "kohya")
 
+def fold_scale(
+    A:torch.Tensor, B:torch.Tensor, alpha:float,  # a LoRA module: ΔW = (alpha/r)·B·A
+)->tuple[torch.Tensor, torch.Tensor]:
+    "A and B in float32 on the CPU, with the scale alpha/r folded into B, so that alpha = r (a scale of 1) holds"
+    r = A.shape[0]
+    if r < 1 or r != B.shape[1]: raise ValueError(f"A {tuple(A.shape)} and B {tuple(B.shape)} do not form a LoRA of rank >= 1")
+    return A.detach().float().contiguous().cpu(), (B.detach().float() * (float(alpha) / r)).contiguous().cpu()
+
+# %% ../nbs/05_io.ipynb #e10f0a03
+def lora_file(
+    path:str|Path,             # a .safetensors file, or a directory to write into
+    weight_name:str|None=None, # the file's name inside a directory (default: diffusers' pytorch_lora_weights.safetensors)
+)->Path:
+    "The file an export writes: `path` itself if it ends in .safetensors, else `path/weight_name`"
+    p = Path(path)
+    if p.suffix == ".safetensors" and not p.is_dir():
+        if weight_name is not None: raise ValueError(f"weight_name={weight_name!r} is for a directory, but {p} is a file path")
+        return p
+    if p.exists() and not p.is_dir(): raise ValueError(f"{p} is a file, not a directory: pass a path ending in .safetensors or a directory")
+    name = weight_name or LORA_WEIGHT_NAME
+    if not name.endswith(".safetensors"): raise ValueError(f"weight_name={name!r} must end in .safetensors")
+    return p/name
+
+# %% ../nbs/05_io.ipynb #e10f0a06
+def to_kohya(sd:dict[str, torch.Tensor])->tuple[dict[str, torch.Tensor], dict[str, str]]:
+    "A folded diffusers/peft LoRA state dict in kohya naming (through diffusers' converter), alpha 1 throughout"
+    from diffusers.utils.state_dict_utils import convert_state_dict_to_kohya
+    out = convert_state_dict_to_kohya(sd)
+    if not any(k.startswith("text_encoder_2.") for k in sd):   # SD 1.x: one text encoder, named lora_te_ as sd-scripts does
+        out = {("lora_te_" + k[len("lora_te1_"):]) if k.startswith("lora_te1_") else k: v for k, v in out.items()}
+    for k in [k for k in out if k.endswith(".alpha")]:          # alpha 1 everywhere, r folded into lora_up: (1/r)·(r·B')·A = B'·A
+        stem = k[:-len(".alpha")]
+        out[f"{stem}.lora_up.weight"] = out[f"{stem}.lora_up.weight"] * out[f"{stem}.lora_down.weight"].shape[0]
+        out[k] = torch.tensor(1.0)
+    return out, {"ss_network_module": "networks.lora", "ss_network_dim": "Dynamic", "ss_network_alpha": "1.0"}
+
+# %% ../nbs/05_io.ipynb #fba00eb8
+def write_lora(
+    path:str|Path,  # a .safetensors file, or a directory (then `weight_name` inside it, as diffusers' save_lora_weights)
+    weights:dict,   # {"<component>.<module>": (A [r×in], B [out×r], alpha)}, ΔW = (alpha/r)·B·A; component e.g. unet
+    format:str="diffusers",    # "diffusers" (peft keys + lora_adapter_metadata) or "kohya" (lora_unet_…, lora_down, alpha)
+    weight_name:str|None=None, # the file's name inside a directory
+)->Path:
+    "Write per-module LoRA weights with the scale folded into B, in a format that loads at full strength anywhere"
+    if format not in LORA_FORMATS: raise ValueError(f"format={format!r}: must be one of {', '.join(LORA_FORMATS)}")
+    f, sd, meta = lora_file(path, weight_name), {}, {}
+    for prefix in dict.fromkeys(q.split(".", 1)[0] for q in weights):   # components in their order
+        part = {q.split(".", 1)[1]: w for q, w in weights.items() if q.split(".", 1)[0] == prefix}
+        ranks = {}
+        for n, (A, B, alpha) in part.items():
+            try: sd[f"{prefix}.{n}.lora_A.weight"], sd[f"{prefix}.{n}.lora_B.weight"] = fold_scale(A, B, alpha)
+            except ValueError as e: raise ValueError(f"{prefix}.{n}: {e}") from None
+            ranks[n] = int(A.shape[0])
+        r = Counter(ranks.values()).most_common(1)[0][0]
+        meta |= {f"{prefix}.{k}": v for k, v in dict(r=r, lora_alpha=r, rank_pattern=ranks, alpha_pattern=ranks,
+                                                      target_modules=sorted(part), init_lora_weights=False).items()}
+    if not sd: raise ValueError("no module has a rank >= 1: nothing to export")
+    if format == "kohya": sd, header = to_kohya(sd)
+    else: header = {"lora_adapter_metadata": json.dumps(meta, sort_keys=True)}
+    _atomic_save(sd, f, {"format": "pt"} | header)
+    return f
+
+# %% ../nbs/05_io.ipynb #fba00eb9
 def export_lora(
-    path:str|Path,                     # The .safetensors file to write
+    path:str|Path,                     # a .safetensors file, or a directory to write `pytorch_lora_weights.safetensors` into
     unet:nn.Module|None=None,          # A U-Net holding SeLoRA layers
     text_encoder:nn.Module|None=None,  # A text encoder holding SeLoRA layers
+    format:str="diffusers",            # "diffusers" or "kohya" (A1111 / ComfyUI naming)
+    weight_name:str|None=None,         # the file's name inside a directory
 )->Path:
-    "Write the SeLoRA layers in the diffusers/peft LoRA format, each module with its own rank and alpha"
+    "Write the SeLoRA layers as a LoRA file, each module with its own rank, at full strength in any loader"
     if unet is None and text_encoder is None: raise ValueError("pass unet=..., text_encoder=... or both")
     weights = {}
     for prefix, model in (("unet", unet), ("text_encoder", text_encoder)):
@@ -162,4 +207,4 @@ def export_lora(
         layers = selora_layers(model)
         if not layers: raise ValueError(f"the {prefix} holds no SeLoRA layers: nothing to export")
         weights |= {f"{prefix}.{n}": (l.lora_A.weight, l.lora_B.weight, l.scaling * l.rank) for n, l in layers.items()}
-    return write_lora(path, weights)
+    return write_lora(path, weights, format=format, weight_name=weight_name)

@@ -18,13 +18,37 @@ from .io import atomic_path
 from .phantom import PHANTOM_PROMPTS
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY', 'TrainConfig',
-           'method_options', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'draw_noise', 'diffusion_loss',
-           'TrainingError', 'run_field', 'run_dataset', 'config_changes', 'plot_training', 'validate', 'Run', 'setup',
-           'train_step', 'train', 'main']
+__all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY',
+           'TrainConfig', 'method_options', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'draw_noise',
+           'snr_loss_weights', 'diffusion_loss', 'TrainingError', 'run_field', 'run_dataset', 'config_changes',
+           'plot_training', 'validate', 'Run', 'run_optimizer', 'lr_schedule', 'setup', 'build_cache', 'train_step',
+           'validation_images', 'train', 'main']
 
 # %% ../nbs/12_train.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
+LR_SCHEDULERS = ("constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts", "polynomial")   # diffusers' get_scheduler
+
+def _check_training_options(c):
+    "The checks of the options named after diffusers' training scripts' (TrainConfig calls it)"
+    bad = lambda k, why: ValueError(f"config field {k!r} {why}, got {getattr(c, k)!r}")
+    if c.lr_scheduler not in LR_SCHEDULERS: raise bad("lr_scheduler", f"must be one of {', '.join(LR_SCHEDULERS)}")
+    if c.lr_warmup_steps < 0: raise bad("lr_warmup_steps", "must be >= 0")
+    if c.lr_warmup_steps and c.lr_scheduler == "constant":
+        raise bad("lr_warmup_steps", "does nothing with lr_scheduler='constant' (diffusers ignores it): use 'constant_with_warmup'")
+    for k in ("adam_beta1", "adam_beta2"):
+        if not 0 <= getattr(c, k) < 1: raise bad(k, "must be in [0, 1)")
+    if not c.adam_epsilon > 0: raise bad("adam_epsilon", "must be > 0")
+    for k in ("adam_weight_decay", "noise_offset"):
+        if getattr(c, k) < 0: raise bad(k, "must be >= 0")
+    for k in ("max_grad_norm", "snr_gamma", "text_encoder_lr"):
+        if getattr(c, k) is not None and not getattr(c, k) > 0: raise bad(k, "must be > 0 or None")
+    if not all(isinstance(p, str) and p for p in c.validation_prompts): raise bad("validation_prompts", "must be a list of non-empty strings")
+    for k in ("validation_steps", "num_validation_images"):
+        if getattr(c, k) is not None and getattr(c, k) < 1: raise bad(k, "must be >= 1")
+    if c.cache_text_embeddings and c.train_text_encoder:
+        raise bad("cache_text_embeddings", "needs train_text_encoder=False: an adapted text encoder changes its embeddings every step")
+    if c.text_encoder_lr is not None and not c.train_text_encoder:
+        raise bad("text_encoder_lr", "is the text encoder's learning rate, but train_text_encoder=False leaves it without adapters")
 
 # %% ../nbs/12_train.ipynb #cc3e03s0
 @dataclass
@@ -55,13 +79,32 @@ class TrainConfig:
     resume:bool = True               # carry on from the last checkpoint in out_dir
     overwrite:bool = False           # start over even if out_dir holds a run
     adapter:dict = field(default_factory=dict)   # extra adapter options (e.g. alpha)
+    # diffusers' train_text_to_image_lora.py options, under its names; the defaults are the paper's (nothing measured changes)
+    lr_scheduler:str = "constant"    # constant, constant_with_warmup, linear, cosine, cosine_with_restarts or polynomial
+    lr_warmup_steps:int = 0          # optimizer steps of linear warmup from 0 to lr (not with "constant")
+    adam_beta1:float = 0.9
+    adam_beta2:float = 0.999
+    adam_weight_decay:float = 0.0    # > 0: AdamW's decoupled weight decay (diffusers' default 1e-2); 0: Adam, as the paper
+    adam_epsilon:float = 1e-8
+    max_grad_norm:float|None = None  # clip the adapter gradients' global norm (diffusers: 1.0); None: no clipping, as the paper
+    snr_gamma:float|None = None      # Min-SNR-γ loss weighting (diffusers recommends 5.0); None: plain MSE
+    noise_offset:float = 0.0         # diffusers' noise offset: noise + noise_offset · N(0, 1) per image and channel
+    train_text_encoder:bool = True   # adapters in the text encoder as well as the U-Net (the paper: both)
+    text_encoder_lr:float|None = None    # the text encoder adapters' learning rate (None: lr)
+    gradient_checkpointing:bool = False  # recompute the base's activations in the backward pass: less memory, more time
+    cache_latents:bool = False           # encode each training image once with the frozen VAE (its posterior's mean and std)
+    cache_text_embeddings:bool = False   # encode each training prompt once (only with train_text_encoder=False)
+    validation_prompts:list = field(default_factory=list)   # prompts drawn during training: PNG grids in out_dir/validation, TensorBoard
+    validation_steps:int|None = None     # draw them every this many steps (None: at each epoch's end)
+    num_validation_images:int = 1        # images per validation prompt
+    validation_guidance_scale:float = 7.5    # their classifier-free guidance (the embedded base: 1.0)
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
             v, t = getattr(self, f.name), str(f.type).replace(" ", "")
             ok = {"str": isinstance(v, str), "int": isinstance(v, int) and not isinstance(v, bool),
                   "float": isinstance(v, (int, float)) and not isinstance(v, bool), "bool": isinstance(v, bool),
-                  "dict": isinstance(v, dict), "str|None": v is None or isinstance(v, str),
+                  "dict": isinstance(v, dict), "list": isinstance(v, list), "str|None": v is None or isinstance(v, str),
                   "float|None": v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)),
                   "int|None": v is None or (isinstance(v, int) and not isinstance(v, bool))}[t]
             if not ok: raise TypeError(f"config field {f.name!r} must be {t}, got {v!r} ({type(v).__name__})")
@@ -83,6 +126,7 @@ class TrainConfig:
             raise ValueError("config field 'growth_test'='released' compares gradients of two passes, which fp16's changing loss scale "
                              "would distort: use mixed_precision='bf16' or 'no'")
         if self.mixed_precision not in ("no", "fp16", "bf16"): raise ValueError(f"config field 'mixed_precision' must be no, fp16 or bf16, got {self.mixed_precision!r}")
+        _check_training_options(self)
 
     @classmethod
     def from_dict(cls, d:dict)->"TrainConfig":
@@ -171,33 +215,57 @@ def load_checkpoint(ckpt:Path, adapter, build_optimizer)->tuple:
     return opt, json.loads((ckpt/"train_state.json").read_text()), g
 
 # %% ../nbs/12_train.ipynb #d144544a
-def draw_noise(pipe, n:int, size:tuple[int, int], generator:torch.Generator)->tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def draw_noise(pipe, n:int, size:tuple[int, int], generator:torch.Generator, noise_offset:float=0.0
+              )->tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "The random draws of a batch of n images of `size` (H, W), in one fixed order: the VAE posterior's ε, the noise, the timesteps"
     vc = pipe.vae.config
     f = 2 ** (len(vc.block_out_channels) - 1)          # the VAE's downsampling (diffusers' vae_scale_factor)
     shape = (n, vc.latent_channels, size[0] // f, size[1] // f)
-    return (torch.randn(shape, generator=generator), torch.randn(shape, generator=generator),
-            torch.randint(0, pipe.scheduler.config.num_train_timesteps, (n,), generator=generator))
+    eps, noise = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
+    t = torch.randint(0, pipe.scheduler.config.num_train_timesteps, (n,), generator=generator)
+    if noise_offset:   # diffusers' noise offset: one constant per image and channel (drawn last, so 0 changes no other draw)
+        noise = noise + noise_offset * torch.randn((n, shape[1], 1, 1), generator=generator)
+    return eps, noise, t
 
-def diffusion_loss(pipe, pixel_values, input_ids, generator:torch.Generator|None=None, draws:tuple|None=None)->torch.Tensor:
-    "The latent-diffusion training loss of one batch, with the given `draws` (of `draw_noise`) or new ones from `generator`"
+# %% ../nbs/12_train.ipynb #d144545a
+def snr_loss_weights(sched, t:torch.Tensor, gamma:float)->torch.Tensor:
+    "diffusers' Min-SNR-γ weights of each sample's MSE: min(SNR, γ)/SNR for ε-prediction, min(SNR, γ)/(SNR + 1) for v"
+    from diffusers.training_utils import compute_snr
+    snr = compute_snr(sched, t)
+    if sched.config.prediction_type == "epsilon":
+        if (snr == 0).any(): raise ValueError("snr_gamma with ε-prediction divides by the SNR, which is 0 at this schedule's last "
+                                              "timestep (zero terminal SNR): use a v-prediction base, or snr_gamma=None")
+        return snr.clamp(max=gamma) / snr
+    return snr.clamp(max=gamma) / (snr + 1)
+
+# %% ../nbs/12_train.ipynb #d144546a
+def _posterior(vae, pixel_values)->tuple[torch.Tensor, torch.Tensor]:
+    "The mean and standard deviation of the VAE's latent posterior for a batch of images"
+    d = vae.encode(pixel_values).latent_dist
+    return d.mean, d.std
+
+def diffusion_loss(pipe, pixel_values=None, input_ids=None, generator:torch.Generator|None=None, draws:tuple|None=None,
+                   snr_gamma:float|None=None, latent_dist:tuple|None=None, encoder_hidden_states=None)->torch.Tensor:
+    "The latent-diffusion loss of one batch (images and token ids, or their cached posterior and embeddings), with `draws` or new ones"
     vae, unet, te, sched = pipe.vae, pipe.unet, pipe.text_encoder, pipe.scheduler
     dev = unet.device
     if draws is None: draws = draw_noise(pipe, pixel_values.shape[0], pixel_values.shape[-2:], generator)
     eps_lat, noise, t = draws
     with torch.no_grad():
-        dist = vae.encode(pixel_values.to(dev, vae.dtype)).latent_dist
-        if dist.mean.shape != eps_lat.shape:
-            raise ValueError(f"the VAE gives latents of shape {tuple(dist.mean.shape)}, the draws have {tuple(eps_lat.shape)}")
+        mean, std = latent_dist if latent_dist is not None else _posterior(vae, pixel_values.to(dev, vae.dtype))   # the VAE's posterior
+        if mean.shape != eps_lat.shape:
+            raise ValueError(f"the VAE gives latents of shape {tuple(mean.shape)}, the draws have {tuple(eps_lat.shape)}")
         # sample the latent with the drawn ε, then add the drawn noise at the drawn timestep (forward diffusion)
-        latents = (dist.mean + dist.std * eps_lat.to(dev, dist.mean.dtype)) * vae.config.scaling_factor
+        latents = (mean.to(dev) + std.to(dev) * eps_lat.to(dev, mean.dtype)) * vae.config.scaling_factor
     noise, t = noise.to(dev, latents.dtype), t.to(dev)
     noisy = sched.add_noise(latents, noise, t)
     # predict the noise (or v, as the scheduler says), conditioned on the report text
-    cond = te(input_ids.to(dev))[0]
+    cond = encoder_hidden_states.to(dev) if encoder_hidden_states is not None else te(input_ids.to(dev))[0]
     pred = unet(noisy, t, encoder_hidden_states=cond).sample
     target = noise if sched.config.prediction_type == "epsilon" else sched.get_velocity(latents, noise, t)
-    return nn.functional.mse_loss(pred.float(), target.float())
+    if snr_gamma is None: return nn.functional.mse_loss(pred.float(), target.float())
+    per = nn.functional.mse_loss(pred.float(), target.float(), reduction="none").mean(dim=list(range(1, pred.ndim)))
+    return (per * snr_loss_weights(sched, t, snr_gamma)).mean()     # still a mean over samples (what SeLoRA's probe assumes)
 
 # %% ../nbs/12_train.ipynb #4ed97700
 class TrainingError(RuntimeError): pass
@@ -215,7 +283,8 @@ def _collate(ds, idx, tokenizer):
     return torch.stack([it["pixel_values"] for it in items]), ids
 
 # %% ../nbs/12_train.ipynb #a5174039
-NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints")   # change nothing a run computes
+NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints",   # change nothing a run computes
+             "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale")
 RESUMABLE = NO_EFFECT + ("max_steps", "epochs")                                         # may change when a run carries on
 LEGACY = {"phantom_prompt": "report"}   # what a run made before a field existed ran with, where that is not the field's default
 
@@ -310,6 +379,9 @@ class Run:
     cfg:TrainConfig; out:Path; acc:object; pipe:object; adapter:object; opt:torch.optim.Optimizer
     scaler:torch.amp.GradScaler; autocast:typing.Callable; gen:torch.Generator; state:dict; start_step:int
     train_ds:object; val_ds:object; total:int; opts:dict
+    sched:object=None                   # the learning-rate schedule (diffusers' get_scheduler), stepped with the optimizer
+    step_lr:float|None=None             # the learning rate the last step took (of the U-Net's group)
+    cache:dict|None=None                # cached VAE posteriors and text embeddings of the training items (`cache_latents`)
 
     @property
     def world(self)->int: return self.acc.num_processes
@@ -350,6 +422,32 @@ def _load_models(cfg:TrainConfig, acc):
     scaler = torch.amp.GradScaler(acc.device.type, enabled=cfg.mixed_precision == "fp16")
     return pipe, autocast, scaler
 
+# %% ../nbs/12_train.ipynb #ad3b74h0
+def run_optimizer(cfg:TrainConfig, opts:dict, adapter, all_reduce=None)->torch.optim.Optimizer:
+    "Adam over the adapter (AdamW when adam_weight_decay > 0, as diffusers' scripts), with its own group for text_encoder_lr"
+    kw = dict(lr=opts["lr"], betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_epsilon)
+    if cfg.adam_weight_decay > 0: return adapter.make_optimizer(torch.optim.AdamW, all_reduce, cfg.text_encoder_lr, weight_decay=cfg.adam_weight_decay, **kw)
+    return adapter.make_optimizer(torch.optim.Adam, all_reduce, cfg.text_encoder_lr, **kw)
+
+def lr_schedule(cfg:TrainConfig, opt:torch.optim.Optimizer, total:int, step:int=0):
+    "diffusers' `get_scheduler` for a run of `total` steps, at `step`: a resumed run takes the rate an uninterrupted one would"
+    from diffusers.optimization import get_scheduler
+    for g in opt.param_groups: g.setdefault("initial_lr", g["lr"])   # the rates before any schedule (also in older checkpoints)
+    return get_scheduler(cfg.lr_scheduler, opt, num_warmup_steps=cfg.lr_warmup_steps, num_training_steps=total, last_epoch=step - 1)
+
+def _enable_checkpointing(pipe, text_encoder:bool):
+    "Gradient checkpointing in the U-Net (and the text encoder), non-reentrant: the frozen base's inputs need no gradient"
+    models = [("unet", pipe.unet)] + ([("text_encoder", pipe.text_encoder)] if text_encoder else [])
+    for k, m in models:
+        if not (getattr(m, "_supports_gradient_checkpointing", False) or getattr(m, "supports_gradient_checkpointing", False)):
+            raise TrainingError(f"config field 'gradient_checkpointing': the {k} ({type(m).__name__}) does not support it; set it to false")
+    pipe.unet.enable_gradient_checkpointing()
+    if text_encoder:
+        te = pipe.text_encoder
+        on = getattr(te, "activation_checkpointing_enable", None)    # transformers >= 5 (gradient_checkpointing_enable before)
+        on({"use_reentrant": False}) if on else te.gradient_checkpointing_enable({"use_reentrant": False})
+        te.train()          # transformers checkpoints in training mode only (CLIP has no dropout: the outputs are the same)
+
 # %% ../nbs/12_train.ipynb #ad3b7432
 def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     "Everything `train_step` needs: models, adapter, optimizer, scaler, generator and state, from the latest checkpoint if any"
@@ -358,6 +456,9 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
     out = Path(cfg.out_dir)
     acc = Accelerator(cpu=not torch.cuda.is_available())   # processes and device; the precision is the run's own
+    if acc.mixed_precision not in ("no", cfg.mixed_precision):   # `accelerate launch --mixed_precision`: refused, not dropped
+        raise TrainingError(f"accelerate asks for mixed precision {acc.mixed_precision!r} but the run's config field 'mixed_precision' is "
+                            f"{cfg.mixed_precision!r}: pass --mixed_precision {acc.mixed_precision} to selora-train (its own option), or launch without it")
     if cfg.batch_size % (cfg.grad_accum * acc.num_processes):
         raise TrainingError(f"config field 'batch_size'={cfg.batch_size} (the global batch) must be divisible by 'grad_accum' × processes "
                             f"= {cfg.grad_accum} × {acc.num_processes}: every process takes an equal share of every micro-batch")
@@ -368,10 +469,13 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     if steps_per_epoch == 0: raise TrainingError(f"the training split has {len(train_ds)} items, fewer than batch_size={cfg.batch_size}")
     total = min(cfg.max_steps or 10**12, steps_per_epoch * cfg.epochs)
     opts = method_options(cfg, total)                  # the protocol's lr, scale and adapter options (recorded in config.json)
+    if cfg.lr_warmup_steps >= total: raise TrainingError(f"config field 'lr_warmup_steps'={cfg.lr_warmup_steps} is not shorter than the run ({total} steps)")
     torch.manual_seed(cfg.seed)
-    adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder, **opts["adapter"])
+    if not cfg.train_text_encoder: pipe.text_encoder.requires_grad_(False)
+    adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder if cfg.train_text_encoder else None, **opts["adapter"])
+    if cfg.gradient_checkpointing: _enable_checkpointing(pipe, cfg.train_text_encoder)
     all_reduce = _process_mean(acc.num_processes) if acc.num_processes > 1 else None   # same growth on every process
-    build_opt = lambda: adapter.make_optimizer(torch.optim.Adam, lr=opts["lr"], all_reduce=all_reduce)
+    build_opt = lambda: run_optimizer(cfg, opts, adapter, all_reduce)
     state = dict(epoch=0, batch=0, best_val=None, best_step=None, val_losses=[])
     ckpt = latest_checkpoint(out/"checkpoints") if cfg.resume else None
     if ckpt is not None and (diff := config_changes(out, cfg, opts, ignore=RESUMABLE)):
@@ -382,39 +486,78 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     else:
         opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
         if acc.is_main_process: (out/"config.json").write_text(json.dumps(asdict(cfg) | {"resolved": opts}, indent=1))
-    run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts)
+    run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts, lr_schedule(cfg, opt, total, step))
     if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
+    if cfg.cache_latents or cfg.cache_text_embeddings: run.cache = build_cache(run)   # in memory: a resumed run builds it again
     return run
 
+# %% ../nbs/12_train.ipynb #ad3b744c
+@torch.no_grad()
+def build_cache(run:Run, batch_size:int=16)->dict:
+    "Each training item's VAE posterior (`cache_latents`) and text embedding (`cache_text_embeddings`), computed once, in memory"
+    from tqdm.auto import tqdm
+    cfg, pipe, ds = run.cfg, run.pipe, run.train_ds
+    out = {"size": None, "mean": [], "std": [], "cond": []}
+    for i in tqdm(range(0, len(ds), batch_size), desc="cache", disable=not run.acc.is_main_process):
+        px, ids = _collate(ds, list(range(i, min(i + batch_size, len(ds)))), pipe.tokenizer)
+        out["size"] = tuple(px.shape[-2:])
+        with run.autocast():   # as the step would encode them
+            if cfg.cache_latents:
+                m, s = _posterior(pipe.vae, px.to(pipe.unet.device, pipe.vae.dtype)); out["mean"].append(m); out["std"].append(s)
+            if cfg.cache_text_embeddings: out["cond"].append(pipe.text_encoder(ids.to(pipe.unet.device))[0])
+    return {k: (torch.cat(v) if v else None) if k != "size" else v for k, v in out.items()}
+
+def _inputs(run:Run, idx:list[int])->tuple[dict, tuple]:
+    "diffusion_loss's inputs for dataset items `idx`: images and token ids, or their cached posterior and embedding; and the image size"
+    c, x = run.cache or {}, {}
+    if c.get("mean") is None or c.get("cond") is None:   # something to read from the dataset
+        px, ids = _collate(run.train_ds, idx, run.pipe.tokenizer)
+        x = {k: v for k, v, cached in (("pixel_values", px, c.get("mean")), ("input_ids", ids, c.get("cond"))) if cached is None}
+        c = c or {"size": tuple(px.shape[-2:])}
+    if c.get("mean") is not None: x["latent_dist"] = (c["mean"][idx], c["std"][idx])
+    if c.get("cond") is not None: x["encoder_hidden_states"] = c["cond"][idx]
+    return x, c["size"]
+
+def _rows(x:dict, rows:slice)->dict:
+    "The micro-batch `rows` of the inputs of `_inputs`"
+    return {k: tuple(t[rows] for t in v) if isinstance(v, tuple) else v[rows] for k, v in x.items()}
+
 # %% ../nbs/12_train.ipynb #ad3b7441
+def _average_gradients(run:Run):
+    "The adapter gradients averaged over the processes, in one all-reduce of their concatenation"
+    grads = [p.grad for p in run.adapter.trainable_parameters() if p.grad is not None]   # the same ones on every process
+    flat, i = run.average(torch.cat([g.flatten() for g in grads])), 0
+    for g in grads: g.copy_(flat[i:(i := i + g.numel())].view_as(g))
+
 def train_step(run:Run, batch:list[int], step:int)->tuple[torch.Tensor, dict]:
     "One optimizer step on the global batch `batch` (dataset indices): its loss, averaged over processes, and the adapter's events"
     adapter, accum, pipe = run.adapter, run.cfg.grad_accum, run.pipe
     # this process's share of the images, and its rows of the noise and timesteps drawn for the whole global batch
-    px, ids = _collate(run.train_ds, batch[run.rank::run.world], pipe.tokenizer)
-    draws = [d[run.rank::run.world] for d in draw_noise(pipe, len(batch), px.shape[-2:], run.gen)]
-    n, losses = len(px) // accum, []
-    def micro_batches():       # the rows and draws of each micro-batch
-        for m in range(accum): yield slice(m * n, (m + 1) * n), [d[m * n:(m + 1) * n] for d in draws]
+    x, size = _inputs(run, batch[run.rank::run.world])
+    draws = [d[run.rank::run.world] for d in draw_noise(pipe, len(batch), size, run.gen, run.cfg.noise_offset)]
+    n, losses = len(batch[run.rank::run.world]) // accum, []
+    def micro_batches():       # the inputs and draws of each micro-batch
+        for m in range(accum): yield _rows(x, slice(m * n, (m + 1) * n)), [d[m * n:(m + 1) * n] for d in draws]
     with adapter.step(step, accum, run.scaler) as s:   # SeLoRA's probe, DyLoRA's b: across all micro-batches
         for rows, dr in micro_batches():
             with run.autocast():
-                loss = diffusion_loss(pipe, px[rows], ids[rows], draws=dr)
+                loss = diffusion_loss(pipe, **rows, draws=dr, snr_gamma=run.cfg.snr_gamma)
                 loss_all = run.average(loss.detach().clone()) if run.world > 1 else loss.detach()
                 if not torch.isfinite(loss_all):
                     raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {run.state['epoch']}); the last good checkpoint "
                                         f"is {latest_checkpoint(run.out/'checkpoints')}: lower lr or use mixed_precision='no'")
                 s.backward(loss)        # + AdaLoRA's regulariser, / accum (the mean over micro-batches), fp16-scaled
             losses.append(loss_all)
-    if run.world > 1:   # the adapters are small: average their gradients ourselves (no DDP, which cannot follow growth)
-        for p in adapter.trainable_parameters():
-            if p.grad is not None: run.average(p.grad)
-    scale = run.scaler.get_scale() if run.scaler.is_enabled() else None
+    if run.world > 1: _average_gradients(run)      # the adapters are small: averaged by us (no DDP, which cannot follow growth)
+    if run.cfg.max_grad_norm is not None:          # clip the global norm of the averaged (in fp16: unscaled) gradients
+        run.scaler.unscale_(run.opt); nn.utils.clip_grad_norm_(adapter.trainable_parameters(), run.cfg.max_grad_norm)
+    scale, run.step_lr = run.scaler.get_scale() if run.scaler.is_enabled() else None, run.opt.param_groups[0]["lr"]
     run.scaler.step(run.opt); run.scaler.update()    # opt.step(), unless fp16: then unscaled first, skipped if a gradient is inf/NaN
+    run.sched.step()                                 # the next step's learning rate
     def again():        # the step's forward+backward once more, same batch and draws (growth_test="released")
         for m, (rows, dr) in enumerate(micro_batches()):
             if m: adapter.next_micro_batch(step)
-            with run.autocast(): (diffusion_loss(pipe, px[rows], ids[rows], draws=dr) / accum).backward()
+            with run.autocast(): (diffusion_loss(pipe, **rows, draws=dr, snr_gamma=run.cfg.snr_gamma) / accum).backward()
     events = adapter.after_step(step, closure=again)        # growth (SeLoRA), rank allocation (AdaLoRA)
     run.opt.zero_grad(set_to_none=True)
     if scale is not None and run.scaler.get_scale() < scale:   # the same on every process: their gradients were averaged first
@@ -433,12 +576,35 @@ def _open_logs(out:Path, step:int, main:bool)->tuple:
 
 def _log_step(log, tb, bar, step:int, epoch:int, loss:float, run:Run, events:dict|None, seconds:float):
     "One row of log.csv, TensorBoard's scalars and the progress bar's postfix"
-    ranks, lr, n = run.adapter.rank_map(), run.opts["lr"], run.adapter.num_trainable()
+    ranks, lr, n = run.adapter.rank_map(), run.step_lr, run.adapter.num_trainable()
     log.writerow([step, epoch, f"{loss:.6f}", lr, sum(ranks.values()), n, f"{seconds:.4f}",
                   json.dumps({k: v for k, v in events.items() if v}) if events else ""])
     bar.update(1); bar.set_postfix(loss=f"{loss:.4f}", total_rank=sum(ranks.values()))
     if tb is not None:
         for k, v in (("loss", loss), ("lr", lr), ("total_rank", sum(ranks.values())), ("trainable", n)): tb.add_scalar(k, v, step)
+
+# %% ../nbs/12_train.ipynb #ad3b745v
+def validation_images(run:Run, step:int, tb=None, inference_steps:int=25)->Path|None:
+    "The validation prompts drawn with the adapter as it is at `step`: a PNG grid in out_dir/validation, and TensorBoard images"
+    cfg, pipe = run.cfg, run.pipe
+    if not cfg.validation_prompts or not run.acc.is_main_process: return None
+    import numpy as np
+    from diffusers.utils import make_image_grid
+    modes = {m: m.training for m in (pipe.unet, pipe.text_encoder)}
+    g = torch.Generator().manual_seed(cfg.seed)       # the same noise each time: the images differ by the adapter only
+    prompts = [p for p in cfg.validation_prompts for _ in range(cfg.num_validation_images)]
+    pipe.set_progress_bar_config(disable=True)
+    try:
+        for m in modes: m.eval()
+        with torch.no_grad(), run.autocast():
+            imgs = pipe(prompts, num_inference_steps=inference_steps, guidance_scale=cfg.validation_guidance_scale, generator=g,
+                        height=cfg.resolution, width=cfg.resolution).images
+    finally:
+        for m, was in modes.items(): m.train(was)
+    f = run.out/"validation"/f"step-{step:07d}.png"
+    with atomic_path(f) as tmp: make_image_grid(imgs, rows=len(cfg.validation_prompts), cols=cfg.num_validation_images).save(tmp)
+    if tb is not None: tb.add_images("validation", np.stack([np.asarray(i) for i in imgs]), step, dataformats="NHWC")
+    return f
 
 # %% ../nbs/12_train.ipynb #ad3b7452
 def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->dict:
@@ -467,9 +633,11 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                 loss, events = train_step(run, batches[b], step)
                 step += 1; state["batch"] = b + 1
                 _log_step(log, tb, bar, step, epoch, loss.item(), run, events, time.perf_counter() - t_step)
+                if cfg.validation_steps and step % cfg.validation_steps == 0: validation_images(run, step, tb)
                 if step % cfg.checkpoint_every == 0: save()
             if state["batch"] >= len(batches):      # epoch done: validate, keep the best, checkpoint
                 validate_and_keep()
+                if cfg.validation_steps is None: validation_images(run, step, tb)
                 state["epoch"], state["batch"] = epoch + 1, 0
                 save()
         if not state["val_losses"] or state["val_losses"][-1][0] != step:   # stopped (max_steps) inside an epoch: the last
@@ -516,6 +684,7 @@ def _parse_value(f, text:str):
         if text.lower() in ("0", "false", "no"): return False
         raise ValueError(f"--{f.name} takes true or false, got {text!r}")
     if t == "dict": return json.loads(text)
+    if t == "list": return json.loads(text) if text.lstrip().startswith("[") else [text]   # a JSON list, or one prompt
     return text
 
 def main(argv=None):

@@ -87,3 +87,11 @@ def test_resume_with_grad_accum(tmp_path):
     assert logged_steps(out) == logged_steps(tmp_path/"full") == list(range(1, 13))
     m_full, m_res = (json.loads((d/"metrics.json").read_text()) for d in (tmp_path/"full", out))
     assert m_full["val_losses"] == m_res["val_losses"] and m_res["grad_accum"] == 2
+
+def test_accelerate_mixed_precision_is_refused_not_dropped(tmp_path):
+    "`accelerate launch --mixed_precision bf16` sets ACCELERATE_MIXED_PRECISION; a run whose own precision differs says so and stops"
+    data = make_folder(tmp_path/"data", n_train=8, n_val=4)
+    r = subprocess.run(cmd(data, tmp_path/"o", epochs=1), env=env() | {"ACCELERATE_MIXED_PRECISION": "bf16"}, capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0
+    assert "accelerate asks for mixed precision 'bf16'" in r.stderr and "--mixed_precision bf16" in r.stderr, r.stderr[-2000:]
+    assert not (tmp_path/"o"/"checkpoints").exists()       # refused before any training
