@@ -8,7 +8,7 @@ encoding the images (and the prompts); the draws are the same. Two settings per 
 Configurations alternate rep by rep; medians are compared.
 
     python bench/bench_cache.py                    # the embedded default (64 px, batch 8) and SD-1.5-shaped (256 px, batch 2)
-    python bench/bench_cache.py --models embedded  # quick
+    python bench/bench_cache.py --models embedded  # quick (the other model's results in the file are kept)
 """
 import argparse, json, platform, statistics, time
 from pathlib import Path
@@ -67,6 +67,8 @@ def main():
     a = p.parse_args()
     res = {m: bench(m, a.reps if m == "embedded" else max(3, a.reps // 3)) for m in a.models.split(",")}
     res["machine"] = dict(processor=platform.processor() or platform.machine(), threads=torch.get_num_threads())
-    Path(a.out).write_text(json.dumps(res, indent=1) + "\n")
+    out = Path(a.out)
+    old = json.loads(out.read_text()) if out.exists() else {}   # a run of some models keeps the others' results
+    out.write_text(json.dumps(old | res, indent=1) + "\n")
 
 if __name__ == "__main__": main()

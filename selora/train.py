@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_train.ipynb #21ccede5
 from __future__ import annotations
-import csv, dataclasses, json, math, os, shutil, time, typing
+import csv, dataclasses, functools, itertools, json, math, os, shutil, time, typing
 from contextlib import nullcontext
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -32,7 +32,8 @@ def _check_training_options(c):
     "The checks of the options named after diffusers' training scripts' (TrainConfig calls it)"
     bad = lambda k, why: ValueError(f"config field {k!r} {why}, got {getattr(c, k)!r}")
     if c.lr_scheduler not in LR_SCHEDULERS: raise bad("lr_scheduler", f"must be one of {', '.join(LR_SCHEDULERS)}")
-    if c.lr_warmup_steps < 0: raise bad("lr_warmup_steps", "must be >= 0")
+    for k in ("lr_warmup_steps", "dataloader_num_workers"):
+        if getattr(c, k) < 0: raise bad(k, "must be >= 0")
     if c.lr_warmup_steps and c.lr_scheduler == "constant":
         raise bad("lr_warmup_steps", "does nothing with lr_scheduler='constant' (diffusers ignores it): use 'constant_with_warmup'")
     for k in ("adam_beta1", "adam_beta2"):
@@ -92,6 +93,7 @@ class TrainConfig:
     train_text_encoder:bool = True   # adapters in the text encoder as well as the U-Net (the paper: both)
     text_encoder_lr:float|None = None    # the text encoder adapters' learning rate (None: lr)
     gradient_checkpointing:bool = False  # recompute the base's activations in the backward pass: less memory, more time
+    dataloader_num_workers:int = 0       # worker processes that load and collate the batches (0: in the main process)
     cache_latents:bool = False           # encode each training image once with the frozen VAE (its posterior's mean and std)
     cache_text_embeddings:bool = False   # encode each training prompt once (only with train_text_encoder=False)
     validation_prompts:list = field(default_factory=list)   # prompts drawn during training: PNG grids in out_dir/validation, TensorBoard
@@ -276,11 +278,13 @@ def _batches(n:int, batch_size:int, seed:int, epoch:int)->list[list[int]]:
     order = torch.randperm(n, generator=g).tolist()
     return [order[i:i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]   # drop the last partial batch
 
-def _collate(ds, idx, tokenizer):
-    items = [ds[i] for i in idx]
+def _collate_items(items:list, tokenizer)->tuple[torch.Tensor, torch.Tensor]:
+    "Images and token ids of dataset items (a DataLoader's collate_fn, with the tokenizer bound)"
     ids = tokenizer([it["prompt"] for it in items], padding="max_length", truncation=True,
                     max_length=tokenizer.model_max_length, return_tensors="pt").input_ids
     return torch.stack([it["pixel_values"] for it in items]), ids
+
+def _collate(ds, idx, tokenizer): return _collate_items([ds[i] for i in idx], tokenizer)
 
 # %% ../nbs/12_train.ipynb #a5174039
 NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints",   # change nothing a run computes
@@ -507,11 +511,20 @@ def build_cache(run:Run, batch_size:int=16)->dict:
             if cfg.cache_text_embeddings: out["cond"].append(pipe.text_encoder(ids.to(pipe.unet.device))[0])
     return {k: (torch.cat(v) if v else None) if k != "size" else v for k, v in out.items()}
 
-def _inputs(run:Run, idx:list[int])->tuple[dict, tuple]:
-    "diffusion_loss's inputs for dataset items `idx`: images and token ids, or their cached posterior and embedding; and the image size"
+def _needs_data(run:Run)->bool: return not (run.cache and run.cache["mean"] is not None and run.cache["cond"] is not None)
+
+def _loader(run:Run, batches:list[list[int]]):
+    "This process's share of each global batch, read and collated by a DataLoader with `dataloader_num_workers` workers"
+    if not _needs_data(run): return itertools.repeat(None)      # all cached: nothing to read
+    share = [b[run.rank::run.world] for b in batches]           # the global batches split as train_step splits them
+    return torch.utils.data.DataLoader(run.train_ds, batch_sampler=share, num_workers=run.cfg.dataloader_num_workers,
+                                       collate_fn=functools.partial(_collate_items, tokenizer=run.pipe.tokenizer))
+
+def _inputs(run:Run, idx:list[int], loaded:tuple|None=None)->tuple[dict, tuple]:
+    "diffusion_loss's inputs for dataset items `idx`: images and token ids (`loaded` by `_loader`, or read here), or cached; and the size"
     c, x = run.cache or {}, {}
-    if c.get("mean") is None or c.get("cond") is None:   # something to read from the dataset
-        px, ids = _collate(run.train_ds, idx, run.pipe.tokenizer)
+    if _needs_data(run):                                        # something to read from the dataset
+        px, ids = loaded if loaded is not None else _collate(run.train_ds, idx, run.pipe.tokenizer)
         x = {k: v for k, v, cached in (("pixel_values", px, c.get("mean")), ("input_ids", ids, c.get("cond"))) if cached is None}
         c = c or {"size": tuple(px.shape[-2:])}
     if c.get("mean") is not None: x["latent_dist"] = (c["mean"][idx], c["std"][idx])
@@ -529,11 +542,11 @@ def _average_gradients(run:Run):
     flat, i = run.average(torch.cat([g.flatten() for g in grads])), 0
     for g in grads: g.copy_(flat[i:(i := i + g.numel())].view_as(g))
 
-def train_step(run:Run, batch:list[int], step:int)->tuple[torch.Tensor, dict]:
-    "One optimizer step on the global batch `batch` (dataset indices): its loss, averaged over processes, and the adapter's events"
+def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tuple[torch.Tensor, dict]:
+    "One optimizer step on the global batch `batch` (dataset indices; `loaded`: this process's share, collated): loss and events"
     adapter, accum, pipe = run.adapter, run.cfg.grad_accum, run.pipe
     # this process's share of the images, and its rows of the noise and timesteps drawn for the whole global batch
-    x, size = _inputs(run, batch[run.rank::run.world])
+    x, size = _inputs(run, batch[run.rank::run.world], loaded)
     draws = [d[run.rank::run.world] for d in draw_noise(pipe, len(batch), size, run.gen, run.cfg.noise_offset)]
     n, losses = len(batch[run.rank::run.world]) // accum, []
     def micro_batches():       # the inputs and draws of each micro-batch
@@ -627,10 +640,10 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     try:
         while step < run.total:
             epoch, batches = state["epoch"], _batches(len(run.train_ds), cfg.batch_size, cfg.seed, state["epoch"])
-            for b in range(state["batch"], len(batches)):
+            for b, loaded in zip(range(state["batch"], len(batches)), _loader(run, batches[state["batch"]:])):
                 if step >= run.total: break
                 t_step = time.perf_counter()
-                loss, events = train_step(run, batches[b], step)
+                loss, events = train_step(run, batches[b], step, loaded)
                 step += 1; state["batch"] = b + 1
                 _log_step(log, tb, bar, step, epoch, loss.item(), run, events, time.perf_counter() - t_step)
                 if cfg.validation_steps and step % cfg.validation_steps == 0: validation_images(run, step, tb)

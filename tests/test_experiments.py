@@ -14,7 +14,8 @@ def test_train_notebook_parameters_cell():
                           "max_steps", "batch_size", "lr", "resolution", "out_dir"]
     assert names[14:] == ["grad_accum", "mixed_precision", "protocol", "growth_test", "scale", "adapter", "phantom_prompt", "evaluate", "eval_steps", "guidance_scale", "n_per_prompt", "eval_max_items", "clip_model", "inception_weights",
                          "lr_scheduler", "lr_warmup_steps", "adam_beta1", "adam_beta2", "adam_weight_decay", "adam_epsilon", "max_grad_norm",
-                         "snr_gamma", "noise_offset", "train_text_encoder", "text_encoder_lr", "gradient_checkpointing", "cache_latents",
+                         "snr_gamma", "noise_offset", "train_text_encoder", "text_encoder_lr", "gradient_checkpointing", "dataloader_num_workers",
+                         "cache_latents",
                          "cache_text_embeddings", "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale"]
     from selora.train import TrainConfig          # every config field that changes a run is a parameter (the notebook resumes on its own)
     from dataclasses import fields
