@@ -4,21 +4,22 @@
 
 # %% ../nbs/07_adapters.ipynb #cf9d4729
 from __future__ import annotations
-import json, math
+import importlib, json
 from collections import Counter
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import torch
 from torch import nn
 from safetensors import safe_open
-from .layer import SeLoRALinear, _kaiming_rows, lora_parameters
+from fastcore.basics import patch
+from .layer import lora_parameters
 from .inject import add_selora, count_parameters, _walk, _matcher, _is_block
 from .grow import SeLoRAGrower, GROWTH_TESTS, _unwrap
-from .io import write_lora, _atomic_save
+from .io import write_lora, selora_weights, _atomic_save
 
 # %% auto #0
 __all__ = ['METHODS', 'COMPONENTS', 'STATE_VERSION', 'ADAPTERS', 'target_layers', 'Adapter', 'AdapterStep', 'SeLoRAAdapter',
-           'LoRAAdapter', 'DyLoRALinear', 'DyLoRAAdapter', 'total_steps', 'AdaLoRAAdapter', 'make_adapter']
+           'adapter_class', 'make_adapter']
 
 # %% ../nbs/07_adapters.ipynb #b657c81c
 METHODS = ("selora", "lora", "dylora", "adalora")
@@ -58,11 +59,24 @@ def _frac(name, v, hi_open=True):
         raise ValueError(f"{name} must be a number in {'[0, 1)' if hi_open else '(0, 1)'}, got {name}={v!r}")
     return float(v)
 
-# %% ../nbs/07_adapters.ipynb #cce266s0
+def _copy(name, dst, tensors):
+    "Copy a saved tensor into a parameter in place (its identity, so the optimizer's hold on it, is kept)"
+    if name not in tensors: raise ValueError(f"the state has no tensor {name!r}")
+    src = tensors[name]
+    if src.shape != dst.shape: raise ValueError(f"{name}: saved shape {tuple(src.shape)} does not fit {tuple(dst.shape)} (another rank?)")
+    dst.copy_(src.to(dst.device, dst.dtype))
+
+# %% ../nbs/07_adapters.ipynb #b9c351fb
+ADAPTERS:dict = {}   # method name -> its Adapter subclass: each registers itself when it is defined
+
 class Adapter:
     "What every method gives the training loop: the hooks, rank map, export, parameter counts and checkpoint state"
     method:str = ""
     defaults:dict = {}
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if cls.__dict__.get("method"): ADAPTERS[cls.method] = cls   # a fifth method needs only its class
 
     def __init__(self, unet:nn.Module, text_encoder:nn.Module|None=None, **cfg):
         if not isinstance(unet, nn.Module): raise TypeError(f"unet must be an nn.Module, got {type(unet).__name__}")
@@ -88,97 +102,121 @@ class Adapter:
                 if not n.startswith("base_layer.") and p.is_floating_point() and torch.promote_types(p.dtype, torch.float32) != p.dtype:
                     p.data = p.data.float()                     # in place: the parameter objects, which peft holds, stay
 
+    # what each method writes
     def validate(self, cfg:dict)->dict: return cfg
     def _inject(self)->dict: raise NotImplementedError
     def _names(self)->list[str]: return [f"{k}.{n}" for k, hits in self.targets.items() for n, *_ in hits]
-
-    # the training-loop hooks (no-ops unless a method needs them)
-    def trainable_parameters(self)->list[torch.Tensor]:
-        "The tensors the optimizer gets, in a fixed order (always the current ones)"
-        return [p for m in self.models.values() for p in m.parameters() if p.requires_grad]
-    def make_optimizer(self, cls=torch.optim.Adam, all_reduce=None, text_encoder_lr:float|None=None, **kw):
-        "`cls(trainable_parameters(), **kw)` bound to this adapter; `text_encoder_lr`: the text encoder's own group; `all_reduce`: over processes"
-        params = self.trainable_parameters()
-        if text_encoder_lr is not None:     # two groups, as diffusers' scripts make them: the U-Net's at lr, the text encoder's at its own
-            if "text_encoder" not in self.models: raise ValueError("text_encoder_lr is for the text encoder's adapters, and this adapter has none")
-            te = {id(p) for p in self.models["text_encoder"].parameters()}
-            params = [{"params": [p for p in params if id(p) not in te]}, {"params": [p for p in params if id(p) in te], "lr": text_encoder_lr}]
-        opt = cls(params, **kw)
-        self.bind_optimizer(opt, all_reduce)
-        return opt
-    def bind_optimizer(self, optimizer, all_reduce=None):
-        "Called once, after the optimizer is built from `trainable_parameters()`; `all_reduce(t)` averages `t` in place over processes"
-        self.optimizer = optimizer          # (only SeLoRA's growth test needs `all_reduce`)
-    def step_context(self, step:int):
-        "A context manager around the forward + backward pass(es) of training step `step` (all its micro-batches)"
-        return nullcontext()
-    def next_micro_batch(self, step:int):
-        "Called inside `step_context(step)` between the micro-batches of one optimizer step (gradient accumulation)"
-    def before_backward(self, loss:torch.Tensor, step:int)->torch.Tensor:
-        "The loss to backpropagate"
-        return loss
-    def after_step(self, step:int, closure=None)->dict:
-        "Called after `optimizer.step()` and before `optimizer.zero_grad()`; returns events to log. `closure()` reruns the step's forward+backward"
-        return {}
-
     def rank_map(self)->dict[str, int]:
         "{qualified module name: current effective rank}"
         raise NotImplementedError
     def lora_weights(self, rank:int|None=None)->dict[str, tuple[torch.Tensor, torch.Tensor, float]]:
         "{qualified name: (A [r×in], B [out×r], alpha)} with ΔW = (alpha / r)·B·A: what the export writes"
         raise NotImplementedError
-    def export(self, path:str|Path, rank:int|None=None, format:str="diffusers", weight_name:str|None=None)->Path:
-        "Write a LoRA file (or a directory's pytorch_lora_weights.safetensors) that loads at full strength anywhere (`05_io`)"
-        if rank is not None: raise ValueError(f"{self.method} exports at its trained ranks: rank must be None, got rank={rank!r}")
-        return write_lora(path, self.lora_weights(), format=format, weight_name=weight_name)
-
-    def parameter_counts(self)->dict:
-        "Per component: trainable parameters, effective parameters (those exported), base parameters, and percents"
-        out, eff, ranks = {}, Counter(), self.rank_map()
-        for q, l in self.layers.items():
-            eff[q.split(".", 1)[0]] += ranks[q] * (l.in_features + l.out_features)
-        for k, m in self.models.items():
-            tr = count_parameters(m)["trainable"]
-            out[k] = dict(trainable=tr, effective=eff[k], base=self._base[k],
-                          trainable_pct=100 * tr / self._base[k], effective_pct=100 * eff[k] / self._base[k])
-        return out
-    def num_trainable(self)->int:
-        "Total number of trainable parameters (what the optimizer updates)"
-        return sum(p.numel() for p in self.trainable_parameters())
-
-    # checkpoints
-    def _state(self)->tuple[dict, dict]: raise NotImplementedError
+    def _state(self)->tuple[dict, dict]: raise NotImplementedError           # checkpoint: (tensors, JSON metadata)
     def _load_state(self, tensors:dict, meta:dict): raise NotImplementedError
-    def state_dict(self)->dict:
-        "Everything an exact resume needs besides the optimizer: {'tensors': {name: tensor}, 'meta': JSON-able dict}"
-        tensors, meta = self._state()
-        cfg = {k: (v if v is None or isinstance(v, (bool, int, float, str, list)) else repr(v)) for k, v in self.config.items()}
-        return dict(tensors={k: v.detach().to("cpu", copy=True).contiguous() for k, v in tensors.items()},   # a snapshot, not views
-                    meta=dict(version=STATE_VERSION, method=self.method, config=cfg, layers=sorted(self.layers), **meta))
-    def load_state_dict(self, state:dict):
-        "Restore `state_dict()` into this adapter (ranks first, then weights); layers must match"
-        meta, tensors = state["meta"], state["tensors"]
-        if meta.get("method") != self.method:
-            raise ValueError(f"this state is from method {meta.get('method')!r}, but the adapter is {self.method!r}")
-        if meta["layers"] != sorted(self.layers):
-            extra, missing = sorted(set(meta["layers"]) - set(self.layers)), sorted(set(self.layers) - set(meta["layers"]))
-            raise ValueError(f"the state does not fit the model's layers (in the state only: {extra[:3]}; in the model only: {missing[:3]})")
-        self._load_state(tensors, meta)
-    def save(self, path:str|Path)->Path:
-        "Write `state_dict()` to a safetensors file"
-        sd = self.state_dict()
-        _atomic_save(sd["tensors"], path, {"format": "pt", "adapter_state": json.dumps(sd["meta"])})
-        return Path(path)
-    def load(self, path:str|Path):
-        "Read a file written by `save` into this adapter"
-        with safe_open(str(path), framework="pt") as f:
-            meta = (f.metadata() or {}).get("adapter_state")
-            if meta is None: raise ValueError(f"{path} was not written by Adapter.save (no 'adapter_state' metadata)")
-            self.load_state_dict(dict(meta=json.loads(meta), tensors={k: f.get_tensor(k) for k in f.keys()}))
 
-    def __repr__(self):
-        n = self.parameter_counts()
-        return f"{type(self).__name__}({len(self.layers)} layers, " + ", ".join(f"{k}: {v['trainable']:,} trainable" for k, v in n.items()) + ")"
+# %% ../nbs/07_adapters.ipynb #38fd2997
+@patch
+def trainable_parameters(self:Adapter)->list[torch.Tensor]:
+    "The tensors the optimizer gets, in a fixed order (always the current ones)"
+    return [p for m in self.models.values() for p in m.parameters() if p.requires_grad]
+
+@patch
+def bind_optimizer(self:Adapter, optimizer, all_reduce=None):
+    "Called once, after the optimizer is built from `trainable_parameters()`; `all_reduce(t)` averages `t` in place over processes"
+    self.optimizer = optimizer
+
+@patch
+def make_optimizer(self:Adapter, cls=torch.optim.Adam, all_reduce=None, text_encoder_lr:float|None=None, **kw):
+    "`cls(trainable_parameters(), **kw)` bound to this adapter; `text_encoder_lr`: the text encoder's own group"
+    params = self.trainable_parameters()
+    if text_encoder_lr is not None:     # two groups, as diffusers' scripts make them: the U-Net's at lr, the text encoder's at its own
+        if "text_encoder" not in self.models: raise ValueError("text_encoder_lr is for the text encoder's adapters, and this adapter has none")
+        te = {id(p) for p in self.models["text_encoder"].parameters()}
+        params = [{"params": [p for p in params if id(p) not in te]}, {"params": [p for p in params if id(p) in te], "lr": text_encoder_lr}]
+    opt = cls(params, **kw)
+    self.bind_optimizer(opt, all_reduce)
+    return opt
+
+@patch
+def step_context(self:Adapter, step:int):
+    "A context manager around the forward + backward pass(es) of training step `step` (all its micro-batches)"
+    return nullcontext()
+@patch
+def next_micro_batch(self:Adapter, step:int):
+    "Called inside `step_context(step)` between the micro-batches of one optimizer step (gradient accumulation)"
+@patch
+def before_backward(self:Adapter, loss:torch.Tensor, step:int)->torch.Tensor:
+    "The loss to backpropagate"
+    return loss
+@patch
+def after_step(self:Adapter, step:int, closure=None)->dict:
+    "After `optimizer.step()`, before `zero_grad()`: events to log. `closure()` reruns the step's forward+backward"
+    return {}
+
+# %% ../nbs/07_adapters.ipynb #744437e5
+@patch
+def export(self:Adapter, path:str|Path, rank:int|None=None, format:str="diffusers", weight_name:str|None=None)->Path:
+    "Write a LoRA file (or a directory's pytorch_lora_weights.safetensors) that loads at full strength anywhere (`05_io`)"
+    if rank is not None: raise ValueError(f"{self.method} exports at its trained ranks: rank must be None, got rank={rank!r}")
+    return write_lora(path, self.lora_weights(), format=format, weight_name=weight_name)
+
+@patch
+def parameter_counts(self:Adapter)->dict:
+    "Per component: trainable parameters, effective parameters (those exported), base parameters, and percents"
+    out, eff, ranks = {}, Counter(), self.rank_map()
+    for q, l in self.layers.items():
+        eff[q.split(".", 1)[0]] += ranks[q] * (l.in_features + l.out_features)
+    for k, m in self.models.items():
+        tr = count_parameters(m)["trainable"]
+        out[k] = dict(trainable=tr, effective=eff[k], base=self._base[k],
+                      trainable_pct=100 * tr / self._base[k], effective_pct=100 * eff[k] / self._base[k])
+    return out
+
+@patch
+def num_trainable(self:Adapter)->int:
+    "Total number of trainable parameters (what the optimizer updates)"
+    return sum(p.numel() for p in self.trainable_parameters())
+
+@patch
+def __repr__(self:Adapter):
+    n = self.parameter_counts()
+    return f"{type(self).__name__}({len(self.layers)} layers, " + ", ".join(f"{k}: {v['trainable']:,} trainable" for k, v in n.items()) + ")"
+
+# %% ../nbs/07_adapters.ipynb #bdecb598
+@patch
+def state_dict(self:Adapter)->dict:
+    "Everything an exact resume needs besides the optimizer: {'tensors': {name: tensor}, 'meta': JSON-able dict}"
+    tensors, meta = self._state()
+    cfg = {k: (v if v is None or isinstance(v, (bool, int, float, str, list)) else repr(v)) for k, v in self.config.items()}
+    return dict(tensors={k: v.detach().to("cpu", copy=True).contiguous() for k, v in tensors.items()},   # a snapshot, not views
+                meta=dict(version=STATE_VERSION, method=self.method, config=cfg, layers=sorted(self.layers), **meta))
+
+@patch
+def load_state_dict(self:Adapter, state:dict):
+    "Restore `state_dict()` into this adapter (ranks first, then weights); layers must match"
+    meta, tensors = state["meta"], state["tensors"]
+    if meta.get("method") != self.method:
+        raise ValueError(f"this state is from method {meta.get('method')!r}, but the adapter is {self.method!r}")
+    if meta["layers"] != sorted(self.layers):
+        extra, missing = sorted(set(meta["layers"]) - set(self.layers)), sorted(set(self.layers) - set(meta["layers"]))
+        raise ValueError(f"the state does not fit the model's layers (in the state only: {extra[:3]}; in the model only: {missing[:3]})")
+    self._load_state(tensors, meta)
+
+@patch
+def save(self:Adapter, path:str|Path)->Path:
+    "Write `state_dict()` to a safetensors file"
+    sd = self.state_dict()
+    _atomic_save(sd["tensors"], path, {"format": "pt", "adapter_state": json.dumps(sd["meta"])})
+    return Path(path)
+
+@patch
+def load(self:Adapter, path:str|Path):
+    "Read a file written by `save` into this adapter"
+    with safe_open(str(path), framework="pt") as f:
+        meta = (f.metadata() or {}).get("adapter_state")
+        if meta is None: raise ValueError(f"{path} was not written by Adapter.save (no 'adapter_state' metadata)")
+        self.load_state_dict(dict(meta=json.loads(meta), tensors={k: f.get_tensor(k) for k in f.keys()}))
 
 # %% ../nbs/07_adapters.ipynb #aa5e0002
 class AdapterStep:
@@ -192,11 +230,11 @@ class AdapterStep:
         self.micro_batches += 1
         if self.micro_batches < self.grad_accum: self.adapter.next_micro_batch(self.step_no)   # between micro-batches
 
+@patch
 @contextmanager
-def _step(self:Adapter, step:int, grad_accum:int=1, scaler=None):
+def step(self:Adapter, step:int, grad_accum:int=1, scaler=None):
     "The context of optimizer step `step` (the probe, the sampled rank), yielding an `AdapterStep` for its backward passes"
     with self.step_context(step): yield AdapterStep(self, step, grad_accum, scaler)
-Adapter.step = _step
 
 # %% ../nbs/07_adapters.ipynb #fcb6bdca
 class SeLoRAAdapter(Adapter):
@@ -219,359 +257,59 @@ class SeLoRAAdapter(Adapter):
 
     def _inject(self):
         c = self.config
-        self.grower, self._pending = None, None
-        return {f"{k}.{n}": l for k, m in self.models.items()
-                for n, l in add_selora(m, target_modules=c["target_modules"], rank=c["rank"], alpha=c["alpha"]).items()}
-
-    def trainable_parameters(self): return lora_parameters(self.layers)
-
-    def bind_optimizer(self, optimizer, all_reduce=None):
-        c = self.config
-        self.optimizer = optimizer
-        self.grower = SeLoRAGrower(self.layers, optimizer, threshold=c["threshold"], interval=c["interval"], max_rank=c["max_rank"],
-                                   fisher=c["fisher"], seed=c["seed"], growth_test=c["growth_test"], all_reduce=all_reduce)
-        if self._pending is not None: self.grower.load_state_dict(self._pending); self._pending = None
-
-    def _need_grower(self):
-        if self.grower is None: raise RuntimeError("selora needs the optimizer: call adapter.bind_optimizer(optimizer) before training")
-        return self.grower
-    def step_context(self, step): return self._need_grower().probe(step)
-    def next_micro_batch(self, step): self._need_grower().next_micro_batch()
-    def after_step(self, step, closure=None): return {"grown": self._need_grower().grow(step, closure)}
-    def rank_map(self): return {q: l.rank for q, l in self.layers.items()}
-    def lora_weights(self, rank=None): return {q: (l.lora_A.weight, l.lora_B.weight, l.scaling * l.rank) for q, l in self.layers.items()}
-
-    def _state(self):
-        t = {}
-        for q, l in self.layers.items(): t[f"{q}.lora_A.weight"], t[f"{q}.lora_B.weight"] = l.lora_A.weight, l.lora_B.weight
-        g = self.grower.state_dict() if self.grower is not None else self._pending
-        if g is not None:
-            t["grower.generator"] = g["generator"]
-            for q, k in g.get("candidates", {}).items(): t[f"grower.candidate.{q}"] = k
-        ranks = {q: dict(rank=l.rank, alpha=l.alpha, initial_rank=l.initial_rank) for q, l in self.layers.items()}
-        return t, dict(ranks=ranks, history=None if g is None else g["history"], tests=None if g is None else g.get("tests", []))
-
-    @torch.no_grad()
-    def _load_state(self, t, meta):
-        for q, l in self.layers.items():      # ranks first, then weights: each layer is rebuilt at its saved rank
-            d, A, B = meta["ranks"][q], t[f"{q}.lora_A.weight"], t[f"{q}.lora_B.weight"]
-            if A.shape != (d["rank"], l.in_features) or B.shape != (l.out_features, d["rank"]):
-                raise ValueError(f"{q}: saved A {tuple(A.shape)} / B {tuple(B.shape)} do not fit rank {d['rank']} of a {l.in_features}->{l.out_features} layer")
-            old = l.lora_A.weight, l.lora_B.weight
-            l.restore(A, B, d["alpha"], d["initial_rank"])
-            if self.optimizer is not None:      # already bound: put the new tensors where the old ones were (state is reloaded with the optimizer's)
-                opt = _unwrap(self.optimizer)
-                for o, n in zip(old, (l.lora_A.weight, l.lora_B.weight)):
-                    for g in opt.param_groups: g["params"] = [n if p is o else p for p in g["params"]]
-                    opt.state.pop(o, None)
-        pre = "grower.candidate."
-        g = None if meta["history"] is None else dict(history=meta["history"], generator=t["grower.generator"], tests=meta.get("tests") or [],
-                                                      candidates={k[len(pre):]: v for k, v in t.items() if k.startswith(pre)})
-        if g is None: return
-        if self.grower is not None: self.grower.load_state_dict(g)
-        else: self._pending = g
-
-# %% ../nbs/07_adapters.ipynb #49cb2da6
-class LoRAAdapter(Adapter):
-    "LoRA through peft's `LoraConfig`: the same rank r in every targeted layer"
-    method = "lora"
-    defaults = dict(rank=4, alpha=4.0, dropout=0.0, target_modules=None)
-
-    def validate(self, c):
-        _int("rank", c["rank"]); _pos("alpha", c["alpha"]); _frac("dropout", c["dropout"])
-        return c
-
-    def _inject(self):
-        from peft import LoraConfig
-        from peft.tuners.lora import LoraModel
-        c, names = self.config, self._names()
-        self.holder = _Both(self.models)
-        self.tuner = LoraModel(self.holder, LoraConfig(r=c["rank"], lora_alpha=c["alpha"], lora_dropout=c["dropout"],
-                                                       target_modules=names, init_lora_weights=True), "default")
-        mods = dict(self.holder.named_modules())
-        return {q: mods[q] for q in names}
-
-    def trainable_parameters(self): return [w for l in self.layers.values() for w in (l.lora_A["default"].weight, l.lora_B["default"].weight)]
-    def rank_map(self): return {q: l.r["default"] for q, l in self.layers.items()}
-    def lora_weights(self, rank=None):
-        return {q: (l.lora_A["default"].weight, l.lora_B["default"].weight, l.scaling["default"] * l.r["default"]) for q, l in self.layers.items()}
-    def _state(self):
-        t = {}
-        for q, (A, B, _) in self.lora_weights().items(): t[f"{q}.lora_A.weight"], t[f"{q}.lora_B.weight"] = A, B
-        return t, {}
-    @torch.no_grad()
-    def _load_state(self, t, meta):
-        for q, l in self.layers.items():
-            for part in ("lora_A", "lora_B"):
-                _copy(f"{q}.{part}.weight", getattr(l, part)["default"].weight, t)
-
-def _copy(name, dst, tensors):
-    "Copy a saved tensor into a parameter in place (its identity, so the optimizer's hold on it, is kept)"
-    if name not in tensors: raise ValueError(f"the state has no tensor {name!r}")
-    src = tensors[name]
-    if src.shape != dst.shape: raise ValueError(f"{name}: saved shape {tuple(src.shape)} does not fit {tuple(dst.shape)} (another rank?)")
-    dst.copy_(src.to(dst.device, dst.dtype))
-
-# %% ../nbs/07_adapters.ipynb #53ef75af
-class DyLoRALinear(nn.Module):
-    "A frozen `nn.Linear` plus a LoRA branch trained with nested dropout: `base(x) + alpha/b · B[:, :b] A[:b] x`"
-    def __init__(self,
-                 base_layer:nn.Linear, # The frozen layer to adapt
-                 rank:int=4,           # r_max
-                 alpha:float=4.0,      # The scale at truncation b is alpha / b
-                ):
-        super().__init__()
-        if not isinstance(base_layer, nn.Linear): raise TypeError(f"DyLoRALinear wraps an nn.Linear, got {type(base_layer).__name__}")
-        _int("rank", rank); _pos("alpha", alpha)
-        self.base_layer = base_layer.requires_grad_(False)
-        w = base_layer.weight
-        ad = dict(device=w.device, dtype=torch.promote_types(w.dtype, torch.float32))
-        A = _kaiming_rows(rank, base_layer.in_features, **ad)          # as nn.Linear / peft initialise A; B = 0
-        self.lora_A = nn.ParameterList([nn.Parameter(A[i:i + 1].clone()) for i in range(rank)])               # rows, 1×in
-        self.lora_B = nn.ParameterList([nn.Parameter(torch.zeros(base_layer.out_features, 1, **ad)) for _ in range(rank)])  # columns, out×1
-        self.r_max, self.alpha, self.rank = rank, float(alpha), rank
-        self._b, self._frozen = None, False          # set by DyLoRAAdapter.step_context for one training step
-
-    @property
-    def in_features(self)->int: return self.base_layer.in_features
-    @property
-    def out_features(self)->int: return self.base_layer.out_features
-    @property
-    def active_rank(self)->int: return self._b if self._b is not None else self.rank
-
-    def weights(self, b:int|None=None)->tuple[torch.Tensor, torch.Tensor]:
-        "(A[:b] as b×in, B[:, :b] as out×b); in a frozen training step only row/column b carries gradient"
-        b = b or self.active_rank
-        keep = lambda i, p: p if not self._frozen or i == b - 1 else p.detach()
-        return (torch.cat([keep(i, a) for i, a in enumerate(self.lora_A[:b])], 0),
-                torch.cat([keep(i, c) for i, c in enumerate(self.lora_B[:b])], 1))
-
-    def forward(self, x:torch.Tensor)->torch.Tensor:
-        y, b = self.base_layer(x), self.active_rank
-        A, B = self.weights(b)
-        return y + (nn.functional.linear(nn.functional.linear(x.to(A.dtype), A), B) * (self.alpha / b)).to(y.dtype)
-
-    def delta_weight(self, b:int|None=None)->torch.Tensor:
-        "The weight update (alpha/b)·B[:, :b]·A[:b], shape (out_features, in_features)"
-        b = b or self.active_rank
-        A, B = self.weights(b)
-        return B @ A * (self.alpha / b)
-
-    def extra_repr(self)->str: return f"r_max={self.r_max}, rank={self.rank}, alpha={self.alpha:g}"
-
-# %% ../nbs/07_adapters.ipynb #40180aa9
-class DyLoRAAdapter(Adapter):
-    "DyLoRA (Valipour et al.): rank r_max trained with a random truncation b ≤ r_max per step, exportable at any b"
-    method = "dylora"
-    defaults = dict(rank=4, alpha=4.0, frozen=True, seed=0, target_modules=None)
-
-    def validate(self, c):
-        _int("rank", c["rank"]); _pos("alpha", c["alpha"]); _int("seed", c["seed"], 0)
-        if not isinstance(c["frozen"], bool): raise ValueError(f"frozen must be True or False, got frozen={c['frozen']!r}")
-        return c
-
-    def _inject(self):
-        c, layers = self.config, {}
-        for k, hits in self.targets.items():
-            for n, m, parent, attr in hits:
-                layers[f"{k}.{n}"] = DyLoRALinear(m, rank=c["rank"], alpha=c["alpha"])
-                setattr(parent, attr, layers[f"{k}.{n}"])
-        self.generator, self.last_b, self._b_step = torch.Generator().manual_seed(c["seed"]), None, None
+        layers = {f"{k}.{n}": l for k, m in self.models.items()
+                  for n, l in add_selora(m, target_modules=c["target_modules"], rank=c["rank"], alpha=c["alpha"]).items()}
+        self.grower = SeLoRAGrower(layers, threshold=c["threshold"], interval=c["interval"], max_rank=c["max_rank"],   # its optimizer:
+                                   fisher=c["fisher"], seed=c["seed"], growth_test=c["growth_test"])                  # bind_optimizer
         return layers
 
-    def trainable_parameters(self): return [p for l in self.layers.values() for p in (*l.lora_A, *l.lora_B)]
-
-    def _check_rank(self, b):
-        if isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= self.config["rank"]:
-            raise ValueError(f"rank must be an integer in 1..{self.config['rank']} (r_max), got rank={b!r}")
-        return b
-
-    @contextmanager
-    def step_context(self, step:int, b:int|None=None):
-        "Sample b ~ U{1..r_max} for this step (or use `b`) and train every layer truncated to it"
-        if b is not None: b = self._check_rank(b)
-        elif step == self._b_step: b = self.last_b        # the same step again (gradient accumulation): the same b
-        else: b = int(torch.randint(1, self.config["rank"] + 1, (1,), generator=self.generator))
-        self.last_b, self._b_step = b, step
-        for l in self.layers.values(): l._b, l._frozen = b, self.config["frozen"]
-        try: yield b
-        finally:
-            for l in self.layers.values(): l._b, l._frozen = None, False
-
-    def after_step(self, step, closure=None): return {"b": self.last_b}
-    def set_rank(self, b:int):
-        "Run every layer at its first b ranks outside training steps (evaluation, sampling, the default export)"
-        self._check_rank(b)
-        for l in self.layers.values(): l.rank = b
+    def trainable_parameters(self): return lora_parameters(self.layers)
+    def bind_optimizer(self, optimizer, all_reduce=None): self.optimizer = optimizer; self.grower.bind(optimizer, all_reduce)
+    def step_context(self, step): return self.grower.probe(step)
+    def next_micro_batch(self, step): self.grower.next_micro_batch()
+    def after_step(self, step, closure=None): return {"grown": self.grower.grow(step, closure)}
     def rank_map(self): return {q: l.rank for q, l in self.layers.items()}
-    def lora_weights(self, rank=None):
-        b = self._check_rank(rank) if rank is not None else None
-        return {q: (*l.weights(b or l.rank), l.alpha) for q, l in self.layers.items()}
-    def export(self, path, rank=None, format="diffusers", weight_name=None):
-        "Write the first `rank` ranks (default: the current `set_rank`, r_max unless changed) as a LoRA file (`05_io`)"
-        return write_lora(path, self.lora_weights(rank), format=format, weight_name=weight_name)
+    def lora_weights(self, rank=None): return selora_weights(self.layers)
 
-    def _state(self):
-        t = {}
-        for q, l in self.layers.items():
-            t[f"{q}.lora_A"], t[f"{q}.lora_B"] = torch.cat(list(l.lora_A), 0), torch.cat(list(l.lora_B), 1)
-        t["dylora.generator"] = self.generator.get_state()
-        return t, dict(rank=next(iter(self.layers.values())).rank, last_b=self.last_b, b_step=self._b_step)
-    @torch.no_grad()
-    def _load_state(self, t, meta):
-        for q, l in self.layers.items():
-            A, B = t[f"{q}.lora_A"], t[f"{q}.lora_B"]
-            if A.shape != (l.r_max, l.in_features) or B.shape != (l.out_features, l.r_max):
-                raise ValueError(f"{q}: saved A {tuple(A.shape)} / B {tuple(B.shape)} do not fit r_max={l.r_max}")
-            for i in range(l.r_max):
-                _copy("A", l.lora_A[i], {"A": A[i:i + 1]}); _copy("B", l.lora_B[i], {"B": B[:, i:i + 1]})
-        self.generator.set_state(t["dylora.generator"])
-        self.set_rank(meta["rank"]); self.last_b, self._b_step = meta["last_b"], meta["b_step"]
+# %% ../nbs/07_adapters.ipynb #f6f0dbf6
+@patch
+def _state(self:SeLoRAAdapter):
+    "The layers' A and B at their ranks, and the grower's history, tests, stored candidates and RNG"
+    g, t = self.grower.state_dict(), {}
+    for q, l in self.layers.items(): t[f"{q}.lora_A.weight"], t[f"{q}.lora_B.weight"] = l.lora_A.weight, l.lora_B.weight
+    t["grower.generator"] = g["generator"]
+    for q, k in g["candidates"].items(): t[f"grower.candidate.{q}"] = k
+    ranks = {q: dict(rank=l.rank, alpha=l.alpha, initial_rank=l.initial_rank) for q, l in self.layers.items()}
+    return t, dict(ranks=ranks, history=g["history"], tests=g["tests"])
 
-# %% ../nbs/07_adapters.ipynb #05e9aec3
-def total_steps(
-    batches_per_epoch:int, # len(dataloader)
-    epochs:int,            # Number of epochs
-    grad_accum:int=1,      # Batches per optimizer step
-)->int:
-    "Optimizer steps of a whole run: what AdaLoRA's `total_step` must be"
-    _int("batches_per_epoch", batches_per_epoch); _int("epochs", epochs); _int("grad_accum", grad_accum)
-    return math.ceil(batches_per_epoch / grad_accum) * epochs
+@patch
+@torch.no_grad()
+def _load_state(self:SeLoRAAdapter, t, meta):
+    "Each layer rebuilt at its saved rank (in the optimizer too, once there is one), then the grower's state"
+    for q, l in self.layers.items():
+        d, A, B = meta["ranks"][q], t[f"{q}.lora_A.weight"], t[f"{q}.lora_B.weight"]
+        if A.shape != (d["rank"], l.in_features) or B.shape != (l.out_features, d["rank"]):
+            raise ValueError(f"{q}: saved A {tuple(A.shape)} / B {tuple(B.shape)} do not fit rank {d['rank']} "
+                             f"of a {l.in_features}->{l.out_features} layer")
+        old = l.lora_A.weight, l.lora_B.weight
+        l.restore(A, B, d["alpha"], d["initial_rank"])
+        if self.optimizer is not None:      # the new tensors where the old ones were (their state comes with the optimizer's)
+            opt = _unwrap(self.optimizer)
+            for o, n in zip(old, (l.lora_A.weight, l.lora_B.weight)):
+                for g in opt.param_groups: g["params"] = [n if p is o else p for p in g["params"]]
+                opt.state.pop(o, None)
+    if meta["history"] is None: return      # saved before any optimizer (older versions): no grower state
+    pre = "grower.candidate."
+    self.grower.load_state_dict(dict(history=meta["history"], generator=t["grower.generator"], tests=meta.get("tests") or [],
+                                     candidates={k[len(pre):]: v for k, v in t.items() if k.startswith(pre)}))
 
-# %% ../nbs/07_adapters.ipynb #05e9aes0
-class AdaLoRAAdapter(Adapter):
-    "AdaLoRA through peft's `AdaLoraConfig`: SVD-shaped adapters pruned from init_r to an average of target_r"
-    method = "adalora"
-    defaults = dict(init_r=6, target_r=4, alpha=8.0, total_step=None, tinit=None, tfinal=None, deltaT=1,
-                    beta1=0.85, beta2=0.85, orth_reg_weight=0.5, dropout=0.0, target_modules=None)
-
-    def validate(self, c):
-        _int("init_r", c["init_r"], 2); _int("target_r", c["target_r"])
-        if c["target_r"] >= c["init_r"]:
-            raise ValueError(f"target_r must be < init_r (AdaLoRA prunes from init_r down to target_r), got target_r={c['target_r']}, init_r={c['init_r']}")
-        if c["total_step"] is None:
-            raise ValueError("adalora needs total_step=: the number of optimizer steps of the whole run, computed from the "
-                             "dataloader and epochs, e.g. total_steps(len(dataloader), epochs, grad_accum)")
-        T = _int("total_step", c["total_step"])
-        c = {**c, "tinit": T // 10 if c["tinit"] is None else c["tinit"], "tfinal": max(1, T // 5) if c["tfinal"] is None else c["tfinal"]}
-        _int("tinit", c["tinit"], 0)
-        if isinstance(c["tfinal"], int) and not isinstance(c["tfinal"], bool) and c["tfinal"] == 0:
-            raise ValueError("tfinal must be >= 1: with tfinal=0 the final allocation happens at step == total_step, "
-                             "which a 0-based loop of total_step steps never reaches, so the target budget would never be met")
-        _int("tfinal", c["tfinal"])
-        if c["tinit"] >= T - c["tfinal"]:
-            raise ValueError(f"tinit={c['tinit']} and tfinal={c['tfinal']} leave no budgeting phase in total_step={T}: "
-                             "need tinit < total_step - tfinal")
-        _int("deltaT", c["deltaT"]); _pos("alpha", c["alpha"]); _frac("dropout", c["dropout"])
-        for b in ("beta1", "beta2"): _frac(b, c[b], hi_open=False)
-        if isinstance(c["orth_reg_weight"], bool) or not isinstance(c["orth_reg_weight"], (int, float)) or c["orth_reg_weight"] < 0:
-            raise ValueError(f"orth_reg_weight must be a number >= 0, got orth_reg_weight={c['orth_reg_weight']!r}")
-        return c
-
-    def _inject(self):
-        from peft import AdaLoraConfig
-        from peft.tuners.adalora import AdaLoraModel
-        c, names = self.config, self._names()
-        self.holder = _Both(self.models)
-        cfg = AdaLoraConfig(init_r=c["init_r"], target_r=c["target_r"], lora_alpha=c["alpha"], lora_dropout=c["dropout"],
-                            target_modules=names, total_step=c["total_step"], tinit=c["tinit"], tfinal=c["tfinal"],
-                            deltaT=c["deltaT"], beta1=c["beta1"], beta2=c["beta2"], orth_reg_weight=c["orth_reg_weight"])
-        self.tuner = AdaLoraModel(self.holder, cfg, "default")
-        self.peft_config, self.allocator = self.tuner.peft_config["default"], self.tuner.rankallocator
-        self.last_step, self.last_reg = None, None
-        mods = dict(self.holder.named_modules())
-        return {q: mods[q] for q in names}
-
-    def trainable_parameters(self):
-        return [p for l in self.layers.values() for p in (l.lora_A["default"], l.lora_E["default"], l.lora_B["default"])]
-
-    def orth_regulariser(self)->torch.Tensor:
-        "peft's orthogonal regulariser: the mean over all Q (lora_A) and P (lora_B) of ‖QQᵀ − I‖_F and ‖PᵀP − I‖_F"
-        terms = []
-        for l in self.layers.values():
-            A, B = l.lora_A["default"], l.lora_B["default"]
-            for cov in (A @ A.T, B.T @ B):
-                terms.append(torch.linalg.matrix_norm(cov - torch.eye(cov.shape[0], device=cov.device, dtype=cov.dtype)))
-        return torch.stack(terms).mean()
-
-    def before_backward(self, loss, step):
-        "loss + orth_reg_weight · R (peft adds this only to outputs that have a `.loss`, which a U-Net's has not)"
-        w = self.config["orth_reg_weight"]
-        if not w: return loss
-        reg = self.orth_regulariser()
-        self.last_reg = reg.detach()
-        return loss + w * reg
-
-    def after_step(self, step, closure=None):
-        "peft's `update_and_allocate(step)`: update the importance scores, prune to the step's budget"
-        c = self.peft_config
-        if isinstance(step, bool) or not isinstance(step, int) or step < 0: raise ValueError(f"step must be an integer >= 0, got step={step!r}")
-        if self.last_step is not None and step != self.last_step + 1:
-            raise RuntimeError(f"after_step({step}) follows after_step({self.last_step}): AdaLoRA's update_and_allocate must run "
-                               "at every optimizer step, in order")
-        if step > c.total_step:
-            raise ValueError(f"step {step} is past total_step={c.total_step}: total_step must count the optimizer steps of "
-                             "the whole run (total_steps(len(dataloader), epochs, grad_accum))")
-        if step < c.total_step - c.tfinal:                   # the importance update reads p.grad
-            grads = [l.lora_E["default"].grad for l in self.layers.values()]
-            if any(g is None for g in grads) or not any(bool(g.any()) for g in grads):
-                raise RuntimeError("AdaLoRA's update_and_allocate reads the gradients, but they are gone: call "
-                                   "adapter.after_step(step) after optimizer.step() and before optimizer.zero_grad()")
-        self.tuner.update_and_allocate(step)
-        self.last_step = step
-        ev = dict(budget=self.allocator.budget_schedule(step)[0] if step < c.total_step - c.tfinal else self.allocator.target_bgt,
-                  total_rank=sum(self.rank_map().values()))
-        if self.last_reg is not None: ev["orth_reg"] = float(self.last_reg)
-        return ev
-
-    @property
-    def final_budget_reached(self)->bool:
-        "Whether the final allocation (step total_step - tfinal) has happened"
-        return self.last_step is not None and self.last_step >= self.peft_config.total_step - self.peft_config.tfinal
-
-    def _keep(self, q, l)->torch.Tensor:
-        "Which triplets the layer still has: not masked by the last allocation, or with λ ≠ 0"
-        E, rp = l.lora_E["default"].detach().view(-1), self.peft_config.rank_pattern
-        key = f"{q}.lora_E.default"
-        mask = rp.get(key, rp.get(f"{q}.lora_E")) if rp else None
-        mask = torch.ones(E.shape, dtype=torch.bool) if mask is None else torch.as_tensor(mask, dtype=torch.bool)
-        return mask if E.is_meta else mask.to(E.device) | (E != 0)   # (on meta tensors, shapes only: the parameter table)
-
-    def rank_map(self): return {q: int(self._keep(q, l).sum()) for q, l in self.layers.items()}
-
-    @torch.no_grad()
-    def lora_weights(self, rank=None):
-        "Each layer's kept triplets folded into plain A = (Λ·Q)[kept], B = P[:, kept], with alpha = r·alpha₀/r₀ (layers left with rank 0 are left out)"
-        out = {}
-        for q, l in self.layers.items():
-            keep = self._keep(q, l)
-            if not keep.any(): continue                     # ΔW = 0 exactly: nothing to export
-            A, E, B = l.lora_A["default"], l.lora_E["default"], l.lora_B["default"]
-            s = l.scaling["default"] / (l.ranknum["default"].item() + 1e-5)   # peft: alpha / (ranknum + 1e-5)
-            out[q] = ((A * E)[keep], B[:, keep], int(keep.sum()) * s)
-        return out
-
-    def _state(self):
-        t = {}
-        for q, l in self.layers.items():
-            for part in ("lora_A", "lora_E", "lora_B"): t[f"{q}.{part}"] = getattr(l, part)["default"]
-        for d in ("ipt", "exp_avg_ipt", "exp_avg_unc"):
-            for k, v in getattr(self.allocator, d).items(): t[f"allocator.{d}.{k}"] = v
-        rp = self.peft_config.rank_pattern
-        return t, dict(rank_pattern=None if rp is None else {k: [bool(x) for x in v] for k, v in rp.items()}, last_step=self.last_step)
-
-    @torch.no_grad()
-    def _load_state(self, t, meta):
-        for q, l in self.layers.items():
-            for part in ("lora_A", "lora_E", "lora_B"): _copy(f"{q}.{part}", getattr(l, part)["default"], t)
-        dev = next(iter(self.layers.values())).lora_A["default"].device
-        for d in ("ipt", "exp_avg_ipt", "exp_avg_unc"):
-            setattr(self.allocator, d, {k[len(f"allocator.{d}."):]: v.to(dev) for k, v in t.items() if k.startswith(f"allocator.{d}.")})
-        self.peft_config.rank_pattern = meta["rank_pattern"]
-        self.last_step = meta["last_step"]
-
-# %% ../nbs/07_adapters.ipynb #2d707f1e
-ADAPTERS = {"selora": SeLoRAAdapter, "lora": LoRAAdapter, "dylora": DyLoRAAdapter, "adalora": AdaLoRAAdapter}
+# %% ../nbs/07_adapters.ipynb #f080c664
+def adapter_class(method:str)->type:
+    "The Adapter subclass of `method`: a built-in one, or any subclass defined with that `method` name"
+    import selora.dylora, selora.peft_adapters      # the built-in baselines register themselves (they build on this module)
+    if method not in ADAPTERS:
+        raise ValueError(f"unknown method {method!r}; valid methods: {', '.join([*METHODS, *(m for m in ADAPTERS if m not in METHODS)])}")
+    return ADAPTERS[method]
 
 def make_adapter(
     method:str,                       # "selora", "lora", "dylora" or "adalora"
@@ -580,5 +318,10 @@ def make_adapter(
     **cfg,                            # The method's parameters (see each adapter's `defaults`)
 )->Adapter:
     "Inject `method` into the same layers of `unet` and `text_encoder`, freeze the rest, and return its adapter"
-    if method not in ADAPTERS: raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
-    return ADAPTERS[method](unet, text_encoder, **cfg)
+    return adapter_class(method)(unet, text_encoder, **cfg)
+
+_MOVED = dict(DyLoRALinear="dylora", DyLoRAAdapter="dylora", LoRAAdapter="peft_adapters", AdaLoRAAdapter="peft_adapters",
+              total_steps="peft_adapters")
+def __getattr__(name):   # `from selora.adapters import LoRAAdapter` still works: the baselines live in their own modules
+    if name in _MOVED: return getattr(importlib.import_module(f"selora.{_MOVED[name]}"), name)
+    raise AttributeError(f"module 'selora.adapters' has no attribute {name!r}")

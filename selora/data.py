@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip, hashlib, importlib.util, io, json, logging, os, re, tarfile, warnings
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +18,12 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['logger', 'IMAGE_EXTS', 'FRONTAL_VIEWS', 'DATASETS', 'DataError', 'package_file', 'xrv_file', 'clean_report',
-           'report_text', 'Counts', 'read_dicom', 'load_image', 'preprocess', 'clip_tokenizer', 'TokenizedPrompts',
-           'tokenize_prompts', 'truncate_prompts', 'cache_dir', 'split_studies', 'CXRDataset', 'collate',
-           'index_images', 'read_openi_reports', 'nlmcxr_reports', 'openi_image_key', 'nlmcxr_views', 'iu_items',
-           'iu_xray', 'montgomery_prompt', 'montgomery', 'folder', 'load_dataset', 'show_grid', 'plot_token_lengths',
-           'dataset_card']
+__all__ = ['logger', 'IMAGE_EXTS', 'FRONTAL_VIEWS', 'DATASETS', 'LEGACY_PROMPT', 'DataError', 'package_file', 'xrv_file',
+           'clean_report', 'report_text', 'Counts', 'read_dicom', 'load_image', 'preprocess', 'clip_tokenizer',
+           'TokenizedPrompts', 'tokenize_prompts', 'truncate_prompts', 'cache_dir', 'split_studies', 'CXRDataset',
+           'collate', 'index_images', 'read_openi_reports', 'nlmcxr_reports', 'openi_image_key', 'nlmcxr_views',
+           'iu_items', 'iu_xray', 'montgomery_prompt', 'montgomery', 'folder', 'load_dataset', 'run_dataset',
+           'show_grid', 'plot_token_lengths', 'dataset_card']
 
 # %% ../nbs/10_data.ipynb #bb4cc988
 logger = logging.getLogger("selora.data")
@@ -601,6 +601,18 @@ def load_dataset(
     if root is None and not (name == "folder" and "csv" in kw):
         raise DataError(f"load_dataset({name!r}) needs root= (the folder holding the data); only 'phantom_iu' needs none")
     return loaders[name](root, split=split, size=size, seed=seed, **kw)
+
+# %% ../nbs/10_data.ipynb #9360338a
+LEGACY_PROMPT = "report"   # the phantom_iu prompt of runs whose config predates the `phantom_prompt` field
+
+def run_dataset(
+    cfg,         # a run's config: a `TrainConfig`, or its config.json as a dict
+    split:str,   # "train", "val" or "test"
+)->CXRDataset:
+    "The `split` of a run's dataset as its config asks for it, prompts included"
+    c = cfg if isinstance(cfg, dict) else asdict(cfg)
+    kw = {"prompt": c.get("phantom_prompt", LEGACY_PROMPT)} if c["dataset"] == "phantom_iu" else {}
+    return load_dataset(c["dataset"], c.get("data_dir"), split, size=c["resolution"], seed=c["seed"], **kw)
 
 # %% ../nbs/10_data.ipynb #f1575643
 def show_grid(

@@ -352,7 +352,7 @@ def evaluate(
     progress:bool=True,
 )->dict:
     "Generate from the test split and compute every metric; merges them into run_dir/metrics.json and returns them"
-    from selora.train import run_dataset
+    from selora.data import run_dataset
     run = Path(run_dir); cfg = json.loads((run/"config.json").read_text())
     size = cfg["resolution"]
     ds = run_dataset(cfg, split)

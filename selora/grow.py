@@ -12,8 +12,8 @@ from .layer import SeLoRALinear, _kaiming_rows
 from .fisher import FisherProbe, fi_ratio
 
 # %% auto #0
-__all__ = ['SUPPORTED_OPTIMIZERS', 'GROWTH_TESTS', 'replace_parameter', 'SeLoRAGrower', 'probe', 'next_micro_batch', 'grow',
-           'state_dict', 'load_state_dict']
+__all__ = ['SUPPORTED_OPTIMIZERS', 'GROWTH_TESTS', 'replace_parameter', 'SeLoRAGrower', 'bind', 'probe', 'next_micro_batch',
+           'grow', 'state_dict', 'load_state_dict']
 
 # %% ../nbs/02_grow.ipynb #94ea8088
 SUPPORTED_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
@@ -49,7 +49,7 @@ class SeLoRAGrower:
     "Algorithm 1: probe every `interval` steps and grow each layer whose FI-Ratio ≥ `threshold`"
     def __init__(self,
                  layers:dict[str, SeLoRALinear], # {name: layer}, as returned by `add_selora`
-                 optimizer,                      # Adam, AdamW or SGD holding the layers' parameters (accelerate-wrapped is fine)
+                 optimizer=None,                 # Adam, AdamW or SGD holding the layers' parameters (accelerate-wrapped is fine); or `bind` it later
                  threshold:float=1.1,            # λ: grow when FI_exp / FI_orig ≥ λ (paper: 1.1)
                  interval:int=40,                # t: probe every t steps, first at step t (paper: 40)
                  max_rank:int|None=None,         # Optional cap on any layer's rank
@@ -66,7 +66,7 @@ class SeLoRAGrower:
             raise ValueError(f"interval must be an integer >= 1, got interval={interval!r}")
         if max_rank is not None and (not isinstance(max_rank, int) or max_rank < 1):
             raise ValueError(f"max_rank must be None or an integer >= 1, got max_rank={max_rank!r}")
-        _check_layers(layers, optimizer)
+        _check_layers(layers, optimizer)     # (only the layers while there is no optimizer)
         self.layers, self.optimizer = dict(layers), optimizer
         self.threshold, self.interval, self.max_rank = float(threshold), interval, max_rank
         self.growth_test, t = growth_test, GROWTH_TESTS[growth_test]
@@ -82,21 +82,31 @@ class SeLoRAGrower:
         FisherProbe(self.layers, self.fisher, self.reduction)   # validates fisher / reduction now
 
 # %% ../nbs/02_grow.ipynb #cd9811s1
-def _check_layers(layers, optimizer):
-    "Refuse optimizers whose state cannot follow growth, and layers whose parameters the optimizer does not hold"
+def _check_layers(layers, optimizer=None):
+    "Refuse layers that are not SeLoRA's, optimizers whose state cannot follow growth, and parameters the optimizer does not hold"
+    for n, l in layers.items():
+        if not isinstance(l, SeLoRALinear): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear")
+    if optimizer is None: return
     opt = _unwrap(optimizer)
     if not isinstance(opt, SUPPORTED_OPTIMIZERS):
         raise TypeError(f"SeLoRAGrower can carry the state of {', '.join(c.__name__ for c in SUPPORTED_OPTIMIZERS)} through growth, "
                         f"not {type(opt).__name__}: use one of those for the SeLoRA parameters")
     in_opt = {id(p) for g in opt.param_groups for p in g["params"]}
     for n, l in layers.items():
-        if not isinstance(l, SeLoRALinear): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear")
         if id(l.lora_A.weight) not in in_opt or id(l.lora_B.weight) not in in_opt:
             raise ValueError(f"the parameters of layer {n!r} are not in the optimizer: pass every layer's lora_A / lora_B to it")
+
+def bind(self:SeLoRAGrower, optimizer, all_reduce=None):
+    "The optimizer whose state growth carries (and the processes' `all_reduce`), for a grower made before its optimizer"
+    _check_layers(self.layers, optimizer)
+    self.optimizer, self.all_reduce = optimizer, all_reduce if all_reduce is not None else self.all_reduce
+SeLoRAGrower.bind = bind
 
 # %% ../nbs/02_grow.ipynb #e55d36f5
 def probe(self:SeLoRAGrower, step:int):
     "A `FisherProbe` for this step's forward+backward pass(es) if step is a positive multiple of interval, else a no-op"
+    if self.optimizer is None: raise RuntimeError("the grower has no optimizer to carry through growth: pass it, or call "
+                                                  "grower.bind(optimizer) first (an Adapter's make_optimizer does)")
     if step % self.interval or step == 0: return nullcontext()    # the first test at step t, once A and B have trained
     if self.candidate == "released":                             # K = 0 until a layer's first growth, then its stored K
         for n, l in self.layers.items():

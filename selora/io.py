@@ -17,7 +17,8 @@ from .inject import add_selora, selora_layers, rank_map
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'LORA_WEIGHT_NAME', 'LORA_FORMATS', 'atomic_path', 'project_root', 'project_file', 'save_selora',
-           'read_selora', 'load_selora', 'fold_scale', 'lora_file', 'to_kohya', 'write_lora', 'export_lora']
+           'read_selora', 'load_selora', 'fold_scale', 'lora_file', 'to_kohya', 'write_lora', 'selora_weights',
+           'export_lora']
 
 # %% ../nbs/05_io.ipynb #a70c1d01
 @contextmanager
@@ -192,6 +193,10 @@ def write_lora(
     return f
 
 # %% ../nbs/05_io.ipynb #fba00eb9
+def selora_weights(layers:dict, prefix:str="")->dict:
+    "{prefix + name: (A, B, alpha)} of SeLoRA layers as `write_lora` takes them: alpha = s·r keeps the scale s at every rank"
+    return {f"{prefix}{n}": (l.lora_A.weight, l.lora_B.weight, l.scaling * l.rank) for n, l in layers.items()}
+
 def export_lora(
     path:str|Path,                     # a .safetensors file, or a directory to write `pytorch_lora_weights.safetensors` into
     unet:nn.Module|None=None,          # A U-Net holding SeLoRA layers
@@ -206,5 +211,5 @@ def export_lora(
         if model is None: continue
         layers = selora_layers(model)
         if not layers: raise ValueError(f"the {prefix} holds no SeLoRA layers: nothing to export")
-        weights |= {f"{prefix}.{n}": (l.lora_A.weight, l.lora_B.weight, l.scaling * l.rank) for n, l in layers.items()}
+        weights |= selora_weights(layers, f"{prefix}.")
     return write_lora(path, weights, format=format, weight_name=weight_name)

@@ -403,7 +403,7 @@ def quickstart(
 
 def samples_grid(run_dir:str|Path, path:str|Path, n:int=8, title:str=""):
     "A PNG of real test images beside the run's generated ones for the same prompts (its first n evaluated test items)"
-    from selora.train import run_dataset
+    from selora.data import run_dataset
     run = Path(run_dir); cfg = json.loads((run/"config.json").read_text())
     gen, prompts, items = manifest_images(run, n=n)
     test = run_dataset(cfg, "test")

@@ -15,14 +15,15 @@ from safetensors.torch import save_file
 from .base import load_pipeline, tiny_pipeline   # the pipelines live in base; train uses them
 from .grow import GROWTH_TESTS
 from .io import atomic_path
+from .data import LEGACY_PROMPT, run_dataset
 from .phantom import PHANTOM_PROMPTS
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY',
            'TrainConfig', 'method_options', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'draw_noise',
-           'snr_loss_weights', 'diffusion_loss', 'TrainingError', 'run_field', 'run_dataset', 'config_changes',
-           'plot_training', 'validate', 'Run', 'run_optimizer', 'lr_schedule', 'setup', 'build_cache', 'train_step',
-           'validation_images', 'train', 'main']
+           'snr_loss_weights', 'diffusion_loss', 'TrainingError', 'run_field', 'config_changes', 'plot_training',
+           'validate', 'Run', 'run_optimizer', 'lr_schedule', 'setup', 'build_cache', 'train_step', 'validation_images',
+           'train', 'main']
 
 # %% ../nbs/12_train.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
@@ -145,14 +146,14 @@ ADALORA_SCHEDULE = (0.1, 0.6)       # tinit and tfinal as fractions of the run (
 
 def _reference_rank(method:str, opts:dict)->int:
     "The rank that divides alpha in the method's scale: r₀ (SeLoRA), r (LoRA), r_max (DyLoRA), init_r (AdaLoRA)"
-    from selora.adapters import ADAPTERS
+    from selora.adapters import adapter_class
     key = "init_r" if method == "adalora" else "rank"
-    return opts.get(key, ADAPTERS[method].defaults[key])
+    return opts.get(key, adapter_class(method).defaults[key])
 
 # %% ../nbs/12_train.ipynb #12df83dc
 def method_options(cfg:TrainConfig, total:int)->dict:
     "What a run of `total` optimizer steps uses under its protocol: {lr, scale, steps, adapter}, the adapter's options"
-    from selora.adapters import ADAPTERS
+    from selora.adapters import adapter_class
     m, matched = cfg.method, cfg.protocol == "matched"
     a = {"selora": dict(threshold=cfg.threshold, interval=cfg.interval, seed=cfg.seed, growth_test=cfg.growth_test),
          "adalora": dict(target_r=cfg.rank, total_step=total),    # total_step from the data and epochs
@@ -165,7 +166,7 @@ def method_options(cfg:TrainConfig, total:int)->dict:
     if s is not None: a["alpha"] = s * r0
     a |= cfg.adapter                                               # explicit adapter options win
     lr = cfg.lr if cfg.lr is not None else MATCHED_LR[m] if matched else 1e-4
-    return dict(lr=lr, scale=a.get("alpha", ADAPTERS[m].defaults["alpha"]) / r0, steps=total, adapter=a)
+    return dict(lr=lr, scale=a.get("alpha", adapter_class(m).defaults["alpha"]) / r0, steps=total, adapter=a)
 
 # %% ../nbs/12_train.ipynb #f2a19579
 def _flatten_optimizer(sd:dict)->tuple[dict, dict]:
@@ -290,18 +291,11 @@ def _collate(ds, idx, tokenizer): return _collate_items([ds[i] for i in idx], to
 NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints",   # change nothing a run computes
              "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale")
 RESUMABLE = NO_EFFECT + ("max_steps", "epochs")                                         # may change when a run carries on
-LEGACY = {"phantom_prompt": "report"}   # what a run made before a field existed ran with, where that is not the field's default
+LEGACY = {"phantom_prompt": LEGACY_PROMPT}   # what a run made before a field existed ran with, where not the field's default
 
 def run_field(cfg:dict, k:str):
     "Field k of a run's config.json dict, for runs made before the field existed too"
     return cfg[k] if k in cfg else LEGACY.get(k, getattr(TrainConfig(), k))
-
-def run_dataset(cfg, split:str):
-    "The `split` of a run's dataset as its config (a TrainConfig or a config.json dict) asks for it, prompts included"
-    from selora.data import load_dataset
-    c = cfg if isinstance(cfg, dict) else asdict(cfg)
-    kw = {"prompt": run_field(c, "phantom_prompt")} if c["dataset"] == "phantom_iu" else {}
-    return load_dataset(c["dataset"], c.get("data_dir"), split, size=c["resolution"], seed=c["seed"], **kw)
 
 def config_changes(out_dir:str|Path, cfg:TrainConfig, resolved:dict|None=None, ignore:tuple=NO_EFFECT)->str:
     "The settings in which `cfg` (and its `resolved` options) differ from the run in out_dir/config.json, as 'field (run: x, now: y)'"
@@ -394,6 +388,9 @@ class Run:
     def average(self, t:torch.Tensor)->torch.Tensor:
         "`t` averaged over the processes, in place (a no-op in one process)"
         return _process_mean(self.world)(t)
+    def share(self, rows):
+        "This process's rows of a global batch (of indices, noise or timesteps): every `world`-th from `rank`"
+        return rows[self.rank::self.world]
 
 def _process_mean(world:int):
     "t -> t averaged in place over `world` processes (torch.distributed); the identity in one process"
@@ -412,7 +409,7 @@ def _check_out_dir(cfg:TrainConfig, out:Path, acc):
     out.mkdir(parents=True, exist_ok=True)
     acc.wait_for_everyone()
 
-# %% ../nbs/12_train.ipynb #ad3b74s0
+# %% ../nbs/12_train.ipynb #ad3b74d2
 def _load_models(cfg:TrainConfig, acc):
     "The pipeline on the run's device, its frozen base cast to the run's precision; the autocast and the loss scaler"
     torch.manual_seed(cfg.seed)
@@ -516,7 +513,7 @@ def _needs_data(run:Run)->bool: return not (run.cache and run.cache["mean"] is n
 def _loader(run:Run, batches:list[list[int]]):
     "This process's share of each global batch, read and collated by a DataLoader with `dataloader_num_workers` workers"
     if not _needs_data(run): return itertools.repeat(None)      # all cached: nothing to read
-    share = [b[run.rank::run.world] for b in batches]           # the global batches split as train_step splits them
+    share = [run.share(b) for b in batches]                     # the global batches split as train_step splits them
     return torch.utils.data.DataLoader(run.train_ds, batch_sampler=share, num_workers=run.cfg.dataloader_num_workers,
                                        collate_fn=functools.partial(_collate_items, tokenizer=run.pipe.tokenizer))
 
@@ -546,9 +543,10 @@ def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tupl
     "One optimizer step on the global batch `batch` (dataset indices; `loaded`: this process's share, collated): loss and events"
     adapter, accum, pipe = run.adapter, run.cfg.grad_accum, run.pipe
     # this process's share of the images, and its rows of the noise and timesteps drawn for the whole global batch
-    x, size = _inputs(run, batch[run.rank::run.world], loaded)
-    draws = [d[run.rank::run.world] for d in draw_noise(pipe, len(batch), size, run.gen, run.cfg.noise_offset)]
-    n, losses = len(batch[run.rank::run.world]) // accum, []
+    mine = run.share(batch)
+    x, size = _inputs(run, mine, loaded)
+    draws = [run.share(d) for d in draw_noise(pipe, len(batch), size, run.gen, run.cfg.noise_offset)]
+    n, losses = len(mine) // accum, []
     def micro_batches():       # the inputs and draws of each micro-batch
         for m in range(accum): yield _rows(x, slice(m * n, (m + 1) * n)), [d[m * n:(m + 1) * n] for d in draws]
     with adapter.step(step, accum, run.scaler) as s:   # SeLoRA's probe, DyLoRA's b: across all micro-batches
