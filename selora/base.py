@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
-from .data import clip_tokenizer
+from .readers import clip_tokenizer
 from .io import atomic_path
 
 # %% auto #0

@@ -147,7 +147,7 @@ def clip_score(
 )->dict:
     "Mean CLIP score on the 0–100 scale (torchmetrics `CLIPScore`), with the number of prompts truncated to 77 tokens"
     from torchmetrics.multimodal.clip_score import CLIPScore
-    from selora.data import truncate_prompts, tokenize_prompts
+    from selora.readers import truncate_prompts, tokenize_prompts
     model, proc = clip if isinstance(clip, tuple) else load_clip(clip)
     tok = proc.tokenizer
     n_cut = tokenize_prompts(prompts, train_tokenizer or tok).n_truncated
@@ -314,7 +314,7 @@ def generate(
 METRIC_KEYS = ("fid_2048", "fid_64", "fid_192", "kid_mean", "kid_std", "clip_score", "fd_phantom", "kid_phantom", "faithfulness_auroc", "in_domain_rate")
 
 def _cache_file(dataset:str, split:str, size:int, seed:int, extractor:str, weights)->Path:
-    from selora.data import cache_dir
+    from selora.readers import cache_dir
     w = "" if weights is None else hashlib.sha1(str(weights).encode()).hexdigest()[:8]
     return cache_dir()/"features"/f"{dataset}-{split}-{size}px-seed{seed}-{extractor}{'-' + w if w else ''}.safetensors"
 

@@ -8,7 +8,7 @@ import io, re, zipfile, zlib
 from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
-from .data import (Counts, CXRDataset, DataError, FRONTAL_VIEWS, _split_dataset, iu_items, nlmcxr_reports,
+from .readers import (Counts, CXRDataset, DataError, FRONTAL_VIEWS, _split_dataset, iu_items, nlmcxr_reports,
                          nlmcxr_views, openi_image_key, xrv_file)
 
 # %% auto #0
