@@ -28,7 +28,7 @@ def sd15_pipeline():
                                    requires_safety_checker=False)
 
 def bench(name, reps):
-    from selora.base import load_pipeline
+    from selora.pipelines import load_pipeline
     from selora.adapters import make_adapter
     from selora.train import diffusion_loss, draw_noise, _posterior
     size, batch = (64, 8) if name == "embedded" else (256, 2)

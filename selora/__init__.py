@@ -14,7 +14,8 @@ _PUBLIC = {
     "adapters": ("make_adapter",),
     "peft_adapters": ("total_steps",),
     "train": ("TrainConfig", "train"),
-    "base": ("load_base", "BaseModelError", "BaseConfig", "pretrain_base"),
+    "pipelines": ("load_base", "BaseModelError"),
+    "base": ("BaseConfig", "pretrain_base"),
     "eval": ("evaluate", "generate", "clip_score", "collect_runs", "results_table", "MissingWeightsError"),
     "study": ("plot_rank_heatmaps", "sweep", "sweep_grid", "quickstart"),
 }

@@ -112,7 +112,7 @@ def _phantom_split(split:str, size:int=64, data_seed:int=0, limit:int|None=None)
 def _ood_pool(n:int=3000, size:int=64, seed:int=0)->torch.Tensor:
     "n×1×size×size grey images in [-1, 1] that are no chest phantom: shape scenes, generic images and noise"
     import numpy as np
-    from selora.base import generic_image, render_scene, sample_scene, _smooth_noise
+    from selora.scenes import generic_image, render_scene, sample_scene, _smooth_noise
     rng, out = np.random.default_rng([seed, 7]), []
     for i in range(n):
         if i % 3 == 0: im = render_scene(sample_scene(rng), size)

@@ -241,7 +241,7 @@ def load_run_pipeline(
     base_model:str|None=None, # override the base model recorded in config.json (e.g. a local copy)
 ):
     "The run's base pipeline with its adapter loaded through `load_lora_weights`"
-    from selora.base import load_pipeline
+    from selora.pipelines import load_pipeline
     run = Path(run_dir)
     if not (run/"config.json").is_file(): raise FileNotFoundError(f"{run} holds no config.json; is it a training run folder?")
     cfg = json.loads((run/"config.json").read_text())

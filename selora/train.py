@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from safetensors import safe_open
 from safetensors.torch import save_file
-from .base import load_pipeline, tiny_pipeline   # the pipelines live in base; train uses them
+from .pipelines import load_pipeline, tiny_pipeline
 from .grow import GROWTH_TESTS
 from .io import atomic_path
 from .data import LEGACY_PROMPT, run_dataset
