@@ -16,8 +16,8 @@ from .readers import _attach_paths, _is_dicom, _split_dataset, _view
 from .phantom import phantom_iu
 
 # %% auto #0
-__all__ = ['DATASETS', 'LEGACY_PROMPT', 'iu_xray', 'montgomery_prompt', 'montgomery', 'folder', 'load_dataset', 'run_dataset',
-           'show_grid', 'plot_token_lengths', 'dataset_card']
+__all__ = ['DATASETS', 'LEGACY_PROMPT', 'iu_xray', 'montgomery_prompt', 'montgomery', 'folder', 'hf_dataset', 'load_dataset',
+           'run_dataset', 'show_grid', 'plot_token_lengths', 'dataset_card']
 
 # %% ../nbs/10_data.ipynb #7f15ee36
 _IU_LAYOUT = ("an IU X-Ray root holding either the OpenI layout (report *.xml files, or NLMCXR_reports.tgz, with the "
@@ -180,12 +180,57 @@ def folder(
     return _split_dataset(items, "folder", split, size, seed, fractions, ("train", "val", "test")[:len(fractions)],
                           counts, split_file, strict, {"metadata": str(meta)})
 
+# %% ../nbs/10_data.ipynb #135279ef
+def _load_hf(name, data_dir=None, **kw):
+    "A `datasets` Dataset or DatasetDict: from a save_to_disk folder, else through `datasets.load_dataset`"
+    import datasets
+    p = Path(str(name)).expanduser()
+    try:
+        if p.is_dir() and any((p/f).is_file() for f in ("dataset_dict.json", "state.json")): return datasets.load_from_disk(str(p))
+        return datasets.load_dataset(str(name), data_dir=None if data_dir is None else str(data_dir), **kw)
+    except Exception as e:
+        raise DataError(f"{name}: cannot load it with `datasets` ({type(e).__name__}: {str(e).splitlines()[0][:200]}); pass a hub id "
+                        "in the Hugging Face cache (or reachable online), a folder written by save_to_disk, a folder of data files, "
+                        "or name='imagefolder' with data_dir= a folder of images and metadata.jsonl") from e
+
+def hf_dataset(
+    name:str|Path,                  # hub id, save_to_disk folder, folder of data files, or "imagefolder"
+    split:str="train", size:int=224, seed:int=0,
+    image_column:str="image",       # diffusers' --image_column
+    caption_column:str="text",      # diffusers' --caption_column
+    data_dir:str|Path|None=None,    # the folder of an "imagefolder" (diffusers' --train_data_dir)
+    hf_split:str="train",           # which of the dataset's own splits to read
+    group_column:str|None=None,     # keep rows with the same value in one split
+    fractions=(0.8, 0.16, 0.04),
+    strict:bool=False, split_file:str|Path|None=None,
+    **kw,                           # passed to datasets.load_dataset
+)->CXRDataset:
+    "A Hugging Face `datasets` dataset of images and captions, split by row with the seeded split of the other loaders"
+    import datasets
+    d, where = _load_hf(name, data_dir, **kw), str(data_dir or name)
+    if isinstance(d, (datasets.DatasetDict, datasets.IterableDatasetDict)):
+        if hf_split not in d: raise DataError(f"{where}: no split {hf_split!r} (hf_split); its splits are {list(d.keys())}")
+        d = d[hf_split]
+    for field, col in (("image_column", image_column), ("caption_column", caption_column), ("group_column", group_column)):
+        if col is not None and col not in d.column_names:
+            raise DataError(f"{where}: missing column {col!r} ({field}); its columns are {d.column_names}")
+    counts = Counts()
+    counts.require(f"rows of {where} [{hf_split}]", len(d), f"{where} has no rows in split {hf_split!r}")
+    caps, groups = d[caption_column], d[group_column] if group_column else range(len(d))
+    items = [{"id": str(i), "row": i, "prompt": clean_report(c) if isinstance(c, str) else "", "study": str(g)}
+             for i, (c, g) in enumerate(zip(caps, groups))]
+    items = [it for it in items if it["prompt"]]
+    counts.require("with a caption", len(items), f"every '{caption_column}' of {where} is empty")
+    load = lambda it: image_array(d[it["row"]][image_column])      # the Image column decodes to a PIL image
+    return _split_dataset(items, "hf", split, size, seed, fractions, ("train", "val", "test")[:len(fractions)], counts, split_file,
+                          strict, {"dataset": where, "hf_split": hf_split}, load=load)
+
 # %% ../nbs/10_data.ipynb #ba5e52a3
-DATASETS = ("iu_xray", "montgomery", "folder", "phantom_iu")
+DATASETS = ("iu_xray", "montgomery", "folder", "phantom_iu", "hf", "imagefolder")
 
 def load_dataset(
-    name:str,               # one of "iu_xray", "montgomery", "folder", "phantom_iu"
-    root:str|Path|None=None,# data folder (not used by phantom_iu)
+    name:str,               # one of `DATASETS`
+    root:str|Path|None=None,# data folder (not used by phantom_iu); for "hf" a hub id or a datasets folder
     split:str="train",      # "train", "val" or "test" (Montgomery: "train" or "test")
     size:int=224,           # image side (224 in the paper; 384 and 512 work too)
     seed:int=0,             # split seed (and phantom rendering seed)
@@ -194,7 +239,8 @@ def load_dataset(
     "Load a dataset by name: a torch Dataset of dicts with `pixel_values` and `prompt`"
     if name == "phantom_iu":
         return phantom_iu(split=split, size=size, seed=seed, root=root, **kw)
-    loaders = {"iu_xray": iu_xray, "montgomery": montgomery, "folder": folder}
+    loaders = {"iu_xray": iu_xray, "montgomery": montgomery, "folder": folder, "hf": hf_dataset,
+               "imagefolder": lambda root, **kw: hf_dataset("imagefolder", data_dir=root, **kw)}   # as diffusers' --train_data_dir
     if name not in loaders: raise DataError(f"unknown dataset {name!r}; choose one of {list(DATASETS)}")
     if root is None and not (name == "folder" and "csv" in kw):
         raise DataError(f"load_dataset({name!r}) needs root= (the folder holding the data); only 'phantom_iu' needs none")
@@ -210,6 +256,7 @@ def run_dataset(
     "The `split` of a run's dataset as its config asks for it, prompts included"
     c = cfg if isinstance(cfg, dict) else asdict(cfg)
     kw = {"prompt": c.get("phantom_prompt", LEGACY_PROMPT)} if c["dataset"] == "phantom_iu" else {}
+    if c["dataset"] in ("hf", "imagefolder"): kw = {k: c.get(k, v) for k, v in (("image_column", "image"), ("caption_column", "text"))}
     return load_dataset(c["dataset"], c.get("data_dir"), split, size=c["resolution"], seed=c["seed"], **kw)
 
 # %% ../nbs/10_data.ipynb #f1575643

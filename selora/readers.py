@@ -19,9 +19,9 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['logger', 'IMAGE_EXTS', 'FRONTAL_VIEWS', 'DataError', 'package_file', 'xrv_file', 'clean_report', 'report_text',
-           'Counts', 'read_dicom', 'load_image', 'preprocess', 'clip_tokenizer', 'TokenizedPrompts', 'tokenize_prompts',
-           'truncate_prompts', 'cache_dir', 'split_studies', 'CXRDataset', 'collate', 'index_images',
-           'read_openi_reports', 'nlmcxr_reports', 'openi_image_key', 'nlmcxr_views', 'iu_items']
+           'Counts', 'read_dicom', 'load_image', 'image_array', 'preprocess', 'clip_tokenizer', 'TokenizedPrompts',
+           'tokenize_prompts', 'truncate_prompts', 'cache_dir', 'split_studies', 'CXRDataset', 'collate',
+           'index_images', 'read_openi_reports', 'nlmcxr_reports', 'openi_image_key', 'nlmcxr_views', 'iu_items']
 
 # %% ../nbs/09_readers.ipynb #bb4cc988
 logger = logging.getLogger("selora.data")
@@ -125,11 +125,17 @@ def load_image(
     if _is_dicom(path): return read_dicom(path)
     with Image.open(path) as im:
         im.load()
-        if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"): return np.asarray(im, dtype=np.float32) / 65535.0
-        if im.mode == "I": return np.clip(np.asarray(im, dtype=np.float32) / 65535.0, 0, 1)
-        if im.mode == "F": return np.clip(np.asarray(im, dtype=np.float32), 0, 1)
-        if im.mode in ("1", "L", "LA"): return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
-        return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
+        return image_array(im)
+
+def image_array(
+    im:Image.Image,  # a PIL image (as read from a file, or decoded by a Hugging Face `datasets` Image column)
+)->np.ndarray:
+    "A PIL image as float32 in [0, 1]: H×W for grayscale (8- or 16-bit), H×W×3 for colour"
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"): return np.asarray(im, dtype=np.float32) / 65535.0
+    if im.mode == "I": return np.clip(np.asarray(im, dtype=np.float32) / 65535.0, 0, 1)
+    if im.mode == "F": return np.clip(np.asarray(im, dtype=np.float32), 0, 1)
+    if im.mode in ("1", "L", "LA"): return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+    return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
 
 # %% ../nbs/09_readers.ipynb #eb64d231
 def _resize_f(a:np.ndarray, w:int, h:int)->np.ndarray:

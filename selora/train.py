@@ -15,7 +15,7 @@ from safetensors.torch import save_file
 from .pipelines import load_pipeline, tiny_pipeline
 from .grow import GROWTH_TESTS
 from .io import atomic_path
-from .data import LEGACY_PROMPT, run_dataset
+from .data import DATASETS, LEGACY_PROMPT, run_dataset
 from .phantom import PHANTOM_PROMPTS
 
 # %% auto #0
@@ -59,9 +59,11 @@ class TrainConfig:
     method:str = "selora"            # selora, lora, dylora or adalora
     protocol:str = "paper"           # "paper": each method as the paper configures it; "matched": one update scale, tuned lrs
     growth_test:str = "paper"        # SeLoRA's growth test: "paper" (the paper's text) or "released" (the authors' code)
-    dataset:str = "phantom_iu"       # phantom_iu (embedded), iu_xray, montgomery or folder
-    data_dir:str|None = None         # dataset folder (not needed for phantom_iu)
+    dataset:str = "phantom_iu"       # phantom_iu (embedded), iu_xray, montgomery, folder, hf (a `datasets` dataset) or imagefolder
+    data_dir:str|None = None         # dataset folder (not needed for phantom_iu); for hf a hub id or a datasets folder
     phantom_prompt:str = "findings+report"   # phantom_iu's prompts: "findings+report", "report" (the paper's) or "findings"
+    image_column:str = "image"       # hf / imagefolder: the image column (diffusers' --image_column)
+    caption_column:str = "text"      # hf / imagefolder: the caption column (diffusers' --caption_column)
     base_model:str = "embedded"      # "embedded", "tiny" (random, for tests), a hub id or a local SD 1.x folder
     seed:int = 0                     # seed for the model's adapters, data order, noise and candidates
     threshold:float = 1.1            # SeLoRA's λ
@@ -121,7 +123,7 @@ class TrainConfig:
         if self.max_steps is not None and self.max_steps < 1: raise ValueError(f"config field 'max_steps' must be >= 1 or None, got {self.max_steps!r}")
         for k in ("lr", "scale"):
             if getattr(self, k) is not None and not getattr(self, k) > 0: raise ValueError(f"config field {k!r} must be > 0 or None, got {getattr(self, k)!r}")
-        for k, valid in (("protocol", PROTOCOLS), ("growth_test", tuple(GROWTH_TESTS)), ("phantom_prompt", PHANTOM_PROMPTS)):
+        for k, valid in (("protocol", PROTOCOLS), ("growth_test", tuple(GROWTH_TESTS)), ("phantom_prompt", PHANTOM_PROMPTS), ("dataset", DATASETS)):
             if getattr(self, k) not in valid: raise ValueError(f"config field {k!r} must be one of {', '.join(valid)}; got {getattr(self, k)!r}")
         if self.growth_test != "paper" and self.method != "selora":
             raise ValueError(f"config field 'growth_test' is SeLoRA's; method {self.method!r} takes only 'paper', got {self.growth_test!r}")

@@ -16,7 +16,8 @@ def test_train_notebook_parameters_cell():
                          "lr_scheduler", "lr_warmup_steps", "adam_beta1", "adam_beta2", "adam_weight_decay", "adam_epsilon", "max_grad_norm",
                          "snr_gamma", "noise_offset", "train_text_encoder", "text_encoder_lr", "gradient_checkpointing", "dataloader_num_workers",
                          "cache_latents",
-                         "cache_text_embeddings", "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale"]
+                         "cache_text_embeddings", "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale",
+                         "image_column", "caption_column"]
     from selora.train import TrainConfig          # every config field that changes a run is a parameter (the notebook resumes on its own)
     from dataclasses import fields
     missing = {f.name for f in fields(TrainConfig)} - set(names) - {"checkpoint_every", "keep_checkpoints", "resume", "overwrite"}
