@@ -13,7 +13,7 @@ from torch import nn
 from safetensors import safe_open
 from fastcore.basics import patch
 from .layer import lora_parameters
-from .inject import add_selora, count_parameters, _walk, _matcher, _is_block
+from .inject import add_selora, count_parameters, _check_entries, _walk, _matcher, _is_block
 from .grow import SeLoRAGrower, GROWTH_TESTS, _unwrap
 from .io import write_lora, selora_weights, _atomic_save
 
@@ -33,6 +33,7 @@ def target_layers(
     "(name, layer, parent, attribute) of every `nn.Linear` that `add_selora(model, target_modules)` would wrap"
     match = _matcher(target_modules)
     hits = [(n, m, parent, attr) for n, m, parent, attr, inside in _walk(model, inside=_is_block(model)) if match(n, m, inside)]
+    _check_entries(model, target_modules, [n for n, *_ in hits])
     if not hits: raise ValueError(f"no module of {type(model).__name__} matched target_modules={target_modules!r}")
     for n, m, *_ in hits:
         if not isinstance(m, nn.Linear): raise TypeError(f"target {n!r} is a {type(m).__name__}, not an nn.Linear")

@@ -15,7 +15,8 @@ __all__ = ['DEFAULT_BLOCKS', 'TINY_UNET', 'TINY_CLIP_TEXT', 'SD15_UNET', 'SD15_C
            'add_selora', 'count_parameters']
 
 # %% ../nbs/04_inject.ipynb #e7e9abb3
-DEFAULT_BLOCKS = ("Attention", "FeedForward", "CLIPAttention", "CLIPMLP")  # diffusers / transformers block classes
+DEFAULT_BLOCKS = ("Attention", "AttentionModuleMixin", "FeedForward",   # diffusers: U-Net and DiT attention (Flux's, SD3's), feed-forward
+                  "CLIPAttention", "CLIPMLP", "T5Attention", "T5LayerFF")  # transformers: CLIP (SD 1.x, SDXL) and T5 (SD3, Flux) text encoders
 
 def _is_block(m:nn.Module)->bool: return any(c.__name__ in DEFAULT_BLOCKS for c in type(m).__mro__)
 
@@ -48,6 +49,19 @@ def rank_map(model:nn.Module)->dict[str, int]:
     "The current rank of every SeLoRA layer in `model`, by qualified name"
     return {n: m.rank for n, m in selora_layers(model).items()}
 
+# %% ../nbs/04_inject.ipynb #d5b2274c
+def _check_entries(model:nn.Module, target_modules, hits:list[str]):
+    "Every name in a list of `target_modules` must match a module: else an error naming it, with the closest names"
+    if target_modules is None or isinstance(target_modules, str) or callable(target_modules): return
+    import difflib
+    names = sorted({n.split(".")[-1] if not n.split(".")[-1].isdigit() else ".".join(n.split(".")[-2:])
+                    for n, m in model.named_modules() if isinstance(m, nn.Linear)})
+    for t in target_modules:
+        if not any(h == t or h.endswith("." + t) for h in hits):
+            close = difflib.get_close_matches(t, names, n=5, cutoff=0.5)
+            raise ValueError(f"target_modules entry {t!r} matches no module of {type(model).__name__}; "
+                             + (f"close names: {', '.join(close)}" if close else f"its Linear layers are named: {', '.join(names[:20])}"))
+
 # %% ../nbs/04_inject.ipynb #8aaf0c7c
 def add_selora(
     model:nn.Module,          # A diffusers U-Net, a CLIP text encoder, or any model with nn.Linear layers
@@ -64,6 +78,7 @@ def add_selora(
                          "use selora_layers(model) to get them, or load_selora to change their ranks")
     match = _matcher(target_modules)
     hits = [(n, m, parent, attr) for n, m, parent, attr, inside in _walk(model, inside=_is_block(model)) if match(n, m, inside)]
+    _check_entries(model, target_modules, [n for n, *_ in hits])
     if not hits:
         raise ValueError(f"no module of {type(model).__name__} matched target_modules={target_modules!r}"
                          + ("; the default targets Linear layers inside attention / feed-forward blocks "

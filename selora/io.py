@@ -203,11 +203,14 @@ def export_lora(
     text_encoder:nn.Module|None=None,  # A text encoder holding SeLoRA layers
     format:str="diffusers",            # "diffusers" or "kohya" (A1111 / ComfyUI naming)
     weight_name:str|None=None,         # the file's name inside a directory
+    transformer:nn.Module|None=None,   # A DiT (SD3, Flux) holding SeLoRA layers
+    text_encoder_2:nn.Module|None=None,# A second text encoder (SDXL's CLIP, SD3's and Flux's T5 or second CLIP)
 )->Path:
     "Write the SeLoRA layers as a LoRA file, each module with its own rank, at full strength in any loader"
-    if unet is None and text_encoder is None: raise ValueError("pass unet=..., text_encoder=... or both")
+    models = {"unet": unet, "transformer": transformer, "text_encoder": text_encoder, "text_encoder_2": text_encoder_2}
+    if all(m is None for m in models.values()): raise ValueError("pass unet=, transformer=, text_encoder= or text_encoder_2= (one or more)")
     weights = {}
-    for prefix, model in (("unet", unet), ("text_encoder", text_encoder)):
+    for prefix, model in models.items():      # the prefixes diffusers' pipelines read: pipe.load_lora_weights
         if model is None: continue
         layers = selora_layers(model)
         if not layers: raise ValueError(f"the {prefix} holds no SeLoRA layers: nothing to export")
