@@ -6,7 +6,7 @@
 from __future__ import annotations
 import importlib, json
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 import torch
 from torch import nn
@@ -221,9 +221,13 @@ def load(self:Adapter, path:str|Path):
 
 # %% ../nbs/07_adapters.ipynb #aa5e0002
 class AdapterStep:
-    "What `Adapter.step` yields: `backward(loss)` once per micro-batch of one optimizer step"
+    "What `Adapter.step` opens: the step's context (the probe, the sampled rank) and `backward(loss)` per micro-batch"
     def __init__(self, adapter:Adapter, step:int, grad_accum:int=1, scaler=None):
         self.adapter, self.step_no, self.grad_accum, self.scaler, self.micro_batches = adapter, step, grad_accum, scaler, 0
+    def __enter__(self):
+        self._context = self.adapter.step_context(self.step_no)
+        self._context.__enter__(); return self
+    def __exit__(self, *exc): return self._context.__exit__(*exc)
     def backward(self, loss:torch.Tensor):
         "Backpropagate this micro-batch's share of the step's loss, with the method's own term"
         loss = self.adapter.before_backward(loss, self.step_no) / self.grad_accum
@@ -232,10 +236,9 @@ class AdapterStep:
         if self.micro_batches < self.grad_accum: self.adapter.next_micro_batch(self.step_no)   # between micro-batches
 
 @patch
-@contextmanager
-def step(self:Adapter, step:int, grad_accum:int=1, scaler=None):
-    "The context of optimizer step `step` (the probe, the sampled rank), yielding an `AdapterStep` for its backward passes"
-    with self.step_context(step): yield AdapterStep(self, step, grad_accum, scaler)
+def step(self:Adapter, step:int, grad_accum:int=1, scaler=None)->AdapterStep:
+    "The context of optimizer step `step`: `with adapter.step(step) as s:` then `s.backward(loss)` per micro-batch"
+    return AdapterStep(self, step, grad_accum, scaler)
 
 # %% ../nbs/07_adapters.ipynb #fcb6bdca
 class SeLoRAAdapter(Adapter):

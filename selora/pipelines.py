@@ -4,15 +4,15 @@
 
 # %% ../nbs/08_pipelines.ipynb #dfe74f7d
 from __future__ import annotations
-import os
+import json, os
 from importlib.resources import files
 from pathlib import Path
 import torch
 from .readers import clip_tokenizer
 
 # %% auto #0
-__all__ = ['PRESETS', 'SD15_ID', 'sd_scheduler', 'build_models', 'make_pipeline', 'BaseModelError', 'embedded_dir', 'load_base',
-           'tiny_pipeline', 'load_pipeline']
+__all__ = ['PRESETS', 'SD15_ID', 'FAMILIES', 'sd_scheduler', 'build_models', 'make_pipeline', 'BaseModelError', 'embedded_dir',
+           'load_base', 'tiny_pipeline', 'load_pipeline']
 
 # %% ../nbs/08_pipelines.ipynb #dbbcab1a
 _UNET_BLOCKS = dict(down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
@@ -96,6 +96,21 @@ def _offline()->bool:
     from huggingface_hub import constants
     return bool(constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "0").upper() in ("1", "ON", "YES", "TRUE")
 
+# %% ../nbs/08_pipelines.ipynb #bf58cd1d
+FAMILIES = {"StableDiffusionXLPipeline": "SDXL", "StableDiffusion3Pipeline": "SD3", "FluxPipeline": "Flux"}   # by model_index.json
+
+def _check_family(index:Path|str|None, where:str):
+    "Refuse a pipeline that train()'s objective does not fit (DDPM ε/v prediction of an SD 1.x/2.x U-Net), naming its family"
+    if index is None or not Path(index).is_file(): return
+    cls = json.loads(Path(index).read_text()).get("_class_name", "")
+    if cls == "StableDiffusionPipeline": return
+    fam = FAMILIES.get(cls, next((f for k, f in FAMILIES.items() if cls.startswith(k.replace("Pipeline", ""))), None))
+    raise BaseModelError(f"{where} is a {cls} pipeline" + (f" ({fam})" if fam else "") + ": selora's training fine-tunes SD 1.x/2.x "
+                         "pipelines (a U-Net trained with DDPM ε- or v-prediction), and would train another family with the wrong objective"
+                         + (" (SD3 and Flux train with flow matching, SDXL with added conditions)" if fam else "")
+                         + ". Its models take SeLoRA all the same: add_selora(pipe.transformer or pipe.unet), your training loop, "
+                         "export_lora(path, transformer=..., unet=..., text_encoder_2=...)")
+
 # %% ../nbs/08_pipelines.ipynb #253e66s0
 def load_base(
     base_model:str|Path="embedded",     # "embedded", a local SD 1.x pipeline folder, or a hub id
@@ -116,10 +131,14 @@ def load_base(
     if p.exists():
         if not (p/"model_index.json").is_file():
             raise BaseModelError(f"{p} is not a diffusers pipeline folder (it has no model_index.json). " + _how_to_get(SD15_ID))
+        _check_family(p/"model_index.json", str(p))
         return StableDiffusionPipeline.from_pretrained(p, local_files_only=True, **kw)
     if str(base_model).startswith(("/", ".", "~")) or str(base_model).count("/") != 1:
         raise BaseModelError(f"base_model {str(base_model)!r} is neither an existing folder nor a hub id (owner/name). " + _how_to_get(SD15_ID))
     offline = _offline() if local_files_only is None else local_files_only
+    from huggingface_hub import try_to_load_from_cache
+    cached = try_to_load_from_cache(str(base_model), "model_index.json")
+    _check_family(cached if isinstance(cached, str) else None, f"'{base_model}'")
     try: return StableDiffusionPipeline.from_pretrained(str(base_model), local_files_only=True, **kw)   # the HF cache
     except (OSError, ValueError) as e: err = e
     if offline: raise BaseModelError(f"'{base_model}' is not in the Hugging Face cache and the machine is offline. " + _how_to_get(str(base_model))) from err
