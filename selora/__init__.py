@@ -11,6 +11,7 @@ _PUBLIC = {
     "inject": ("add_selora", "rank_map", "selora_layers", "count_parameters"),
     "io": ("save_selora", "load_selora", "export_lora"),
     "data": ("load_dataset", "collate"),
+    "peft_tuner": ("SeLoRAConfig",),
     "adapters": ("make_adapter",),
     "peft_adapters": ("total_steps",),
     "train": ("TrainConfig", "train"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy, math
 import torch
 from torch import nn
-from .layer import SeLoRALinear
+from .layer import SeLoRALinear, GROWABLE
 
 # %% auto #0
 __all__ = ['fi_ratio', 'per_sample_grads', 'fi_scores', 'FisherProbe', 'brute_force_scores']
@@ -69,7 +69,7 @@ class FisherProbe:
         if fisher not in ("per_sample", "batch"): raise ValueError(f"fisher must be 'per_sample' or 'batch', got fisher={fisher!r}")
         if reduction not in ("mean", "sum"): raise ValueError(f"reduction must be 'mean' or 'sum', got reduction={reduction!r}")
         for n, l in layers.items():
-            if not isinstance(l, SeLoRALinear): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear")
+            if not isinstance(l, GROWABLE): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear or a PeftLoRALayer")
         self.layers, self.fisher, self.reduction, self.generator = dict(layers), fisher, reduction, generator
         self.all_reduce, self.draw = all_reduce, draw
         self.scores, self._handles, self.active = {}, [], False

@@ -8,12 +8,12 @@ import math
 from contextlib import nullcontext
 import torch
 from torch import nn
-from .layer import SeLoRALinear, _kaiming_rows
+from .layer import SeLoRALinear, PeftLoRALayer, GROWABLE, _kaiming_rows
 from .fisher import FisherProbe, fi_ratio
 
 # %% auto #0
 __all__ = ['SUPPORTED_OPTIMIZERS', 'GROWTH_TESTS', 'replace_parameter', 'SeLoRAGrower', 'bind', 'probe', 'next_micro_batch',
-           'grow', 'state_dict', 'load_state_dict']
+           'grow', 'state_dict', 'load_state_dict', 'growable_layers']
 
 # %% ../nbs/02_grow.ipynb #94ea8088
 SUPPORTED_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
@@ -48,7 +48,7 @@ GROWTH_TESTS = {   # each switch, and what the released code does where it diffe
 class SeLoRAGrower:
     "Algorithm 1: probe every `interval` steps and grow each layer whose FI-Ratio ≥ `threshold`"
     def __init__(self,
-                 layers:dict[str, SeLoRALinear], # {name: layer}, as returned by `add_selora`
+                 layers:dict[str, SeLoRALinear]|nn.Module, # {name: layer} as `add_selora` returns it, or a model (`growable_layers`)
                  optimizer=None,                 # Adam, AdamW or SGD holding the layers' parameters (accelerate-wrapped is fine); or `bind` it later
                  threshold:float=1.1,            # λ: grow when FI_exp / FI_orig ≥ λ (paper: 1.1)
                  interval:int=40,                # t: probe every t steps, first at step t (paper: 40)
@@ -66,6 +66,7 @@ class SeLoRAGrower:
             raise ValueError(f"interval must be an integer >= 1, got interval={interval!r}")
         if max_rank is not None and (not isinstance(max_rank, int) or max_rank < 1):
             raise ValueError(f"max_rank must be None or an integer >= 1, got max_rank={max_rank!r}")
+        if isinstance(layers, nn.Module): layers = growable_layers(layers)
         _check_layers(layers, optimizer)     # (only the layers while there is no optimizer)
         self.layers, self.optimizer = dict(layers), optimizer
         self.threshold, self.interval, self.max_rank = float(threshold), interval, max_rank
@@ -85,7 +86,7 @@ class SeLoRAGrower:
 def _check_layers(layers, optimizer=None):
     "Refuse layers that are not SeLoRA's, optimizers whose state cannot follow growth, and parameters the optimizer does not hold"
     for n, l in layers.items():
-        if not isinstance(l, SeLoRALinear): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear")
+        if not isinstance(l, GROWABLE): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear or a PeftLoRALayer")
     if optimizer is None: return
     opt = _unwrap(optimizer)
     if not isinstance(opt, SUPPORTED_OPTIMIZERS):
@@ -180,3 +181,23 @@ def load_state_dict(self:SeLoRAGrower, state:dict):
     self.candidates = {n: k.to(self.layers[n].lora_A.weight) for n, k in state.get("candidates", {}).items()}
     self.generator.set_state(state["generator"])
 SeLoRAGrower.load_state_dict = load_state_dict
+
+# %% ../nbs/02_grow.ipynb #026dd38d
+def growable_layers(
+    model:nn.Module,        # a model with SeLoRA layers (`add_selora`), or with peft LoRA layers (a PeftModel, a diffusers model's adapter)
+    adapter:str|None=None,  # the peft adapter to grow; None: the model's only (or active) one
+)->dict:
+    "{name: layer} of what a grower grows in `model`: its `SeLoRALinear`s, else one adapter of its peft LoRA layers as `PeftLoRALayer`s"
+    found = {n: m for n, m in model.named_modules() if isinstance(m, SeLoRALinear)}
+    if found: return found
+    configs = getattr(model, "peft_config", None) or {}
+    if adapter is None:
+        active = getattr(model, "active_adapter", None)
+        adapter = next(iter(configs)) if len(configs) == 1 else active if isinstance(active, str) else "default"
+    if configs and adapter not in configs: raise ValueError(f"the model has no adapter {adapter!r}; it has {', '.join(configs)}")
+    inner = model.base_model.model if hasattr(model, "base_model") and hasattr(model.base_model, "model") else model  # PeftModel → its base
+    found = {n: PeftLoRALayer(m, adapter, configs.get(adapter), key=n) for n, m in inner.named_modules()
+             if isinstance(getattr(m, "lora_A", None), nn.ModuleDict) and adapter in m.lora_A}
+    if not found: raise ValueError(f"{type(model).__name__} has no SeLoRA layers (add_selora) and no peft LoRA layers for adapter "
+                                   f"{adapter!r} (peft.get_peft_model(model, SeLoRAConfig(...)))")
+    return found

@@ -4,12 +4,13 @@
 
 # %% ../nbs/00_layer.ipynb #39fa9e69
 from __future__ import annotations
-import math
+import math, re
 import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['SeLoRALinear', 'draw_candidate', 'expand', 'delta_weight', 'merge', 'unmerge', 'lora_parameters', 'restore']
+__all__ = ['GROWABLE', 'SeLoRALinear', 'draw_candidate', 'expand', 'delta_weight', 'merge', 'unmerge', 'lora_parameters',
+           'restore', 'PeftLoRALayer']
 
 # %% ../nbs/00_layer.ipynb #fbb2183a
 def _kaiming_rows(n:int, d_in:int, device=None, dtype=None, generator=None)->torch.Tensor:
@@ -142,3 +143,53 @@ def restore(self:SeLoRALinear, A:torch.Tensor, B:torch.Tensor, alpha:float, init
     self._set_weights(nn.Parameter(A.to(ref.device, ref.dtype)), nn.Parameter(B.to(ref.device, ref.dtype)))
     self.candidate = None
 SeLoRALinear.restore = restore
+
+# %% ../nbs/00_layer.ipynb #a38dcb71
+class PeftLoRALayer:
+    "One adapter of a peft LoRA `Linear`, seen as a `SeLoRALinear`: the probe measures it and the grower grows it, at constant s"
+    def __init__(self,
+                 layer:nn.Module,      # a peft LoRA layer (`peft.tuners.lora.Linear`)
+                 adapter:str="default", # the adapter's name
+                 config=None,          # its `LoraConfig`, whose rank_pattern / alpha_pattern growth keeps up to date
+                 key:str|None=None,    # the module's name in the base model (the patterns' key)
+                ):
+        A = getattr(layer, "lora_A", None)
+        if not (isinstance(A, nn.ModuleDict) and adapter in A):
+            raise TypeError(f"{type(layer).__name__} has no peft LoRA adapter {adapter!r} (no lora_A[{adapter!r}])")
+        if not isinstance(layer.get_base_layer(), nn.Linear):
+            raise TypeError(f"SeLoRA grows LoRA on nn.Linear layers, not on {type(layer.get_base_layer()).__name__}")
+        if not isinstance(layer.lora_dropout[adapter], nn.Identity):
+            raise ValueError("the probe reads the LoRA branch's input, which lora_dropout would change: use lora_dropout=0")
+        for flag in ("use_rslora", "use_dora"):
+            if getattr(layer, flag, {}).get(adapter, False): raise ValueError(f"{flag}=True changes how the scale follows the rank: use {flag}=False")
+        if key is not None and config is None: raise ValueError("a key names the module in a config: pass the config too")
+        self.layer, self.adapter, self.config, self.key = layer, adapter, config, key
+        self.candidate = None
+    lora_A = property(lambda self: self.layer.lora_A[self.adapter])
+    lora_B = property(lambda self: self.layer.lora_B[self.adapter])
+    base_layer = property(lambda self: self.layer.get_base_layer())
+    scaling = property(lambda self: self.layer.scaling[self.adapter])
+    rank = property(lambda self: self.lora_A.out_features)
+    in_features = property(lambda self: self.base_layer.in_features)
+    out_features = property(lambda self: self.base_layer.out_features)
+    merged = property(lambda self: self.layer.merged)
+    def register_forward_hook(self, hook):
+        "`hook(self, args, output)` after the peft layer's forward (the probe's hook point)"
+        return self.layer.register_forward_hook(lambda m, args, out: hook(self, args, out))
+    def __repr__(self): return f"PeftLoRALayer({self.key or type(self.layer).__name__}, adapter={self.adapter!r}, rank={self.rank}, scaling={self.scaling:g})"
+
+# %% ../nbs/00_layer.ipynb #3e78c5b7
+def _peft_set_weights(self:PeftLoRALayer, A:nn.Parameter, B:nn.Parameter):
+    "As `SeLoRALinear._set_weights`, then the rank and alpha = s·r in the layer's dicts and its config's patterns"
+    SeLoRALinear._set_weights(self, A, B)
+    r, s = A.shape[0], self.scaling
+    self.layer.r[self.adapter], self.layer.lora_alpha[self.adapter] = r, s * r
+    if self.config is not None and self.key is not None:
+        k = re.escape(self.key)
+        self.config.rank_pattern = {**(self.config.rank_pattern or {}), k: r}
+        self.config.alpha_pattern = {**(self.config.alpha_pattern or {}), k: s * r}
+
+PeftLoRALayer._set_weights = _peft_set_weights
+PeftLoRALayer.draw_candidate, PeftLoRALayer.expand = SeLoRALinear.draw_candidate, SeLoRALinear.expand
+PeftLoRALayer.delta_weight = SeLoRALinear.delta_weight
+GROWABLE = (SeLoRALinear, PeftLoRALayer)   # what the probe measures and the grower grows
