@@ -45,7 +45,7 @@ class Config:
     "One configuration: its model copy, optimizer and (for SeLoRA) grower"
     def __init__(self, kind, model, targets, loss):
         from peft import LoraConfig, get_peft_model
-        from selora import add_selora, SeLoRAConfig, SeLoRAGrower, lora_parameters
+        from selora import add_selora, SeLoRAConfig, SeLoRAGrower
         m = copy.deepcopy(model).requires_grad_(False)
         self.loss, self.probed, self.grower = loss, kind.endswith("_probed"), None
         if kind == "peft_lora": m = get_peft_model(m, LoraConfig(r=4, lora_alpha=32, target_modules=targets))
