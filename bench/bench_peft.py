@@ -17,11 +17,10 @@ import argparse, copy, json, platform, time
 from pathlib import Path
 import torch
 from torch import nn
+from selora.inject import TINY_FLUX   # the tiny Flux transformer of 04_inject
 
 LLAMA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 FLUX_TARGETS = ["to_q", "to_k", "to_v", "to_out.0", "add_q_proj", "add_k_proj", "add_v_proj", "to_add_out"]
-TINY_FLUX = dict(patch_size=1, in_channels=4, num_layers=1, num_single_layers=1, attention_head_dim=16, num_attention_heads=2,
-                 joint_attention_dim=32, pooled_projection_dim=32, axes_dims_rope=[4, 4, 8])   # 04_inject's
 
 def build(name):
     "(model, targets, loss(model)) for 'llama' or 'flux'"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy, json, math, shutil, time
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
+from fastcore.basics import patch
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -39,9 +40,9 @@ class BaseConfig:
     vae_steps:int = 5000       # phase 1 steps
     vae_batch:int = 16         # phase 1 batch size
     vae_lr:float = 2e-3        # phase 1 peak learning rate (Adam)
-    kl_weight:float = 0.0      # weight of the VAE's KL term (1e-5 cost the decoder its blue–yellow axis; see above)
-    chroma_weight:float = 0.0  # weight of an extra MSE on the chroma in the VAE loss (2.0 left the VAE colour-blind; see above)
-    vae_domain_share:float = 0.3  # share of phase-1 images drawn from the captioned scenes (their six colours) rather than generic ones; see above
+    kl_weight:float = 0.0      # weight of the VAE's KL term (1e-5 cost the decoder a colour axis; see above)
+    chroma_weight:float = 0.0  # weight of an extra MSE on the chroma in the VAE loss (1 lost blue–yellow; see above)
+    vae_domain_share:float = 0.3  # share of phase-1 images drawn from the captioned scenes rather than generic ones
     steps:int = 8000           # phase 2 steps (U-Net + text encoder)
     batch_size:int = 32        # phase 2 batch size
     lr:float = 6e-4            # phase 2 peak learning rate (Adam)
@@ -49,7 +50,7 @@ class BaseConfig:
     warmup:int = 200           # linear warm-up steps of each phase
     min_lr_frac:float = 0.05   # the cosine schedule ends at this fraction of the peak
     ema_decay:float = 0.999    # EMA of the U-Net and text encoder weights (0: no EMA)
-    prediction_type:str = "v_prediction"  # the U-Net predicts "v_prediction" (SD 2.x) or "epsilon" (SD 1.x); see above
+    prediction_type:str = "v_prediction"  # the U-Net predicts "v_prediction" (SD 2.x) or "epsilon" (SD 1.x)
     zero_snr:bool = True       # zero terminal SNR: at t=999 the latent is pure noise, as at sampling time
     snr_gamma:float = 5.0      # Min-SNR-γ loss weighting (0: plain MSE)
     cond_drop:float = 0.1      # share of empty captions, for classifier-free guidance
@@ -60,24 +61,35 @@ class BaseConfig:
     ckpt_minutes:float = 5.0   # ... and at least every this many minutes
     eval_every:int = 1000      # measure prompt accuracy every N phase-2 steps (0: never)
     eval_steps:int = 20        # DDIM steps of those measurements
-    threads:int = 1            # torch threads (on a busy 2-core machine 2 threads stall each other: 0.4 vs 2.4 s per step measured)
+    threads:int = 1            # torch threads (on a busy 2-core machine 2 threads stall each other: 0.4 vs 2.4 s/step)
     log_every:int = 50         # print a progress line every N steps
-    def __post_init__(self):
-        for f in fields(self):
-            v, t = getattr(self, f.name), {"str": str, "int": int, "float": (int, float), "bool": bool}[f.type]
-            if (isinstance(v, bool) and f.type != "bool") or not isinstance(v, t): raise TypeError(f"BaseConfig.{f.name} must be {f.type}, got {v!r}")
-        if self.preset not in PRESETS: raise ValueError(f"BaseConfig.preset: unknown preset {self.preset!r}; choose one of {list(PRESETS)}")
-        if self.prediction_type not in ("epsilon", "v_prediction"):
-            raise ValueError(f"BaseConfig.prediction_type: unknown {self.prediction_type!r}; choose 'epsilon' or 'v_prediction'")
-        if not 0 <= self.vae_domain_share <= 1: raise ValueError(f"BaseConfig.vae_domain_share must be in [0, 1], got {self.vae_domain_share}")
-        if self.zero_snr and self.prediction_type == "epsilon":
-            raise ValueError("BaseConfig: zero_snr needs prediction_type='v_prediction' (at SNR 0 the noise is the input, so ε-prediction learns nothing there)")
-    @classmethod
-    def from_dict(cls, d:dict):
-        "Build from a dict, refusing unknown keys"
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown: raise KeyError(f"unknown BaseConfig keys: {sorted(unknown)}")
-        return cls(**d)
+    def __post_init__(self): self._validate()   # the checks are in `BaseConfig._validate` below
+
+# %% ../nbs/17_base.ipynb #1ddd60ec
+@patch
+def _validate(self:BaseConfig):
+    "Refuse wrong types and unknown or inconsistent settings (called by `__init__`)"
+    for f in fields(self):
+        v, t = getattr(self, f.name), {"str": str, "int": int, "float": (int, float), "bool": bool}[f.type]
+        if (isinstance(v, bool) and f.type != "bool") or not isinstance(v, t):
+            raise TypeError(f"BaseConfig.{f.name} must be {f.type}, got {v!r}")
+    if self.preset not in PRESETS:
+        raise ValueError(f"BaseConfig.preset: unknown preset {self.preset!r}; choose one of {list(PRESETS)}")
+    if self.prediction_type not in ("epsilon", "v_prediction"):
+        raise ValueError(f"BaseConfig.prediction_type: unknown {self.prediction_type!r}; "
+                         "choose 'epsilon' or 'v_prediction'")
+    if not 0 <= self.vae_domain_share <= 1:
+        raise ValueError(f"BaseConfig.vae_domain_share must be in [0, 1], got {self.vae_domain_share}")
+    if self.zero_snr and self.prediction_type == "epsilon":
+        raise ValueError("BaseConfig: zero_snr needs prediction_type='v_prediction' "
+                         "(at SNR 0 the noise is the input, so ε-prediction learns nothing there)")
+
+@patch(cls_method=True)
+def from_dict(cls:BaseConfig, d:dict):
+    "Build from a dict, refusing unknown keys"
+    unknown = set(d) - {f.name for f in fields(cls)}
+    if unknown: raise KeyError(f"unknown BaseConfig keys: {sorted(unknown)}")
+    return cls(**d)
 
 # %% ../nbs/17_base.ipynb #3d9ab8s0
 def lr_at(step:int, total:int, peak:float, warmup:int, min_frac:float)->float:
@@ -92,15 +104,17 @@ def loss_weight(
     gamma:float,           # γ (0: no weighting)
     prediction_type:str,   # "epsilon" or "v_prediction"
 )->torch.Tensor:
-    "Per-sample weight of the MSE on the U-Net's target, so that the error on the clean latent weighs min(SNR, γ) (ε) or min(SNR, γ) + 1 (v)"
+    "Per-sample weight of the MSE on the U-Net's target: the clean latent's error weighs min(SNR, γ) (ε) or min(SNR, γ) + 1 (v)"
     if gamma <= 0: return torch.ones_like(snr)
     if prediction_type == "epsilon": return snr.clamp(max=gamma) / snr          # Min-SNR-γ (Hang et al. 2023)
-    return (snr.clamp(max=gamma) + 1) / (snr + 1)                               # the same, plus 1: at least 1 at high noise
+    # the same, plus 1: at least 1 at high noise
+    return (snr.clamp(max=gamma) + 1) / (snr + 1)
 
 # %% ../nbs/17_base.ipynb #111b4a0f
 def tokenize(tokenizer, prompts:list)->torch.Tensor:
     "Token ids padded to the tokenizer's max length (77), exactly as StableDiffusionPipeline tokenizes"
-    return tokenizer(list(prompts), padding="max_length", max_length=tokenizer.model_max_length, truncation=True, return_tensors="pt").input_ids
+    return tokenizer(list(prompts), padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
+                     return_tensors="pt").input_ids
 
 @torch.no_grad()
 def encode_scenes(vae, ds:ShapesScenes, batch:int=256)->tuple:
@@ -120,7 +134,8 @@ def _ema_update(ema:dict, params:dict, step:int, decay:float):
 
 def _trainable(unet, te)->dict:
     "The phase-2 trainable parameters by qualified name (the frozen token embedding excluded)"
-    return {f"unet.{n}": p for n, p in unet.named_parameters()} | {f"text_encoder.{n}": p for n, p in te.named_parameters() if p.requires_grad}
+    return ({f"unet.{n}": p for n, p in unet.named_parameters()}
+            | {f"text_encoder.{n}": p for n, p in te.named_parameters() if p.requires_grad})
 
 def _step_gen(seed:int, phase:int, step:int)->torch.Generator:
     "The generator of one step: data and noise depend only on (seed, phase, step)"
@@ -138,6 +153,132 @@ def _vae_loss(vae, x, kl_weight, g, chroma_weight=0.0):
 
 def _log(msg:str): print(time.strftime("%H:%M:%S"), msg, flush=True)
 
+# %% ../nbs/17_base.ipynb #7eaae8e9
+# settings that may change on resume
+_RESUMABLE = {"out_dir", "threads", "log_every", "ckpt_every", "ckpt_minutes", "eval_every", "eval_steps"}
+# settings added later, as the checkpoints made before them ran
+_OLD_DEFAULTS = dict(prediction_type="epsilon", zero_snr=False, vae_domain_share=0.0)
+_PHASE2 = {"steps", "batch_size", "lr", "clip_grad", "ema_decay", "prediction_type", "zero_snr", "snr_gamma",
+           "cond_drop", "n_scenes", "p_two"}
+
+def _ema_models(unet, te, ema:dict)->tuple:
+    "Copies of the U-Net and the text encoder holding the EMA weights"
+    u, t = copy.deepcopy(unet).eval(), copy.deepcopy(te).eval()
+    u.load_state_dict({k[5:]: v for k, v in ema.items() if k.startswith("unet.")})
+    t.load_state_dict({k[13:]: v for k, v in ema.items() if k.startswith("text_encoder.")}, strict=False)
+    return u, t
+
+def _check_resume(ck, cfg:BaseConfig, out:Path):
+    "Refuse a checkpoint made with other settings (`_RESUMABLE` ones, and `_PHASE2` ones in phase 1, may differ)"
+    if ck is not None and ck["config"] != asdict(cfg):
+        # phase-2 settings may change until phase 2 starts
+        free = _RESUMABLE | (_PHASE2 if ck["phase"] == 1 else set())
+        saved = _OLD_DEFAULTS | ck["config"]
+        diff = {k: (saved.get(k), v) for k, v in asdict(cfg).items() if saved.get(k) != v and k not in free}
+        if diff:
+            raise ValueError(f"{out/'checkpoint.pt'} was made with other settings (saved, asked): {diff}; use another out_dir")
+
+# %% ../nbs/17_base.ipynb #a7ee9750
+def _vae_phase(cfg:BaseConfig, vae, ck, stop_at, save, due, log:dict, say)->dict|None:
+    "Phase 1: the VAE on generic images; the summary if `stop_at` interrupted it, else None"
+    opt = torch.optim.Adam(vae.parameters(), lr=cfg.vae_lr)
+    start = 0
+    if ck is not None and ck["phase"] == 1:
+        vae.load_state_dict(ck["vae"]); opt.load_state_dict(ck["opt"]); start = ck["step"]
+    if ck is not None and ck["phase"] == 2: start = cfg.vae_steps
+    t0 = time.time()
+    for step in range(start, cfg.vae_steps):
+        if stop_at is not None and step >= stop_at:
+            save(dict(phase=1, step=step, vae=vae.state_dict(), opt=opt.state_dict()))
+            return dict(stopped_at=step, phase=1)
+        for g in opt.param_groups: g["lr"] = lr_at(step, cfg.vae_steps, cfg.vae_lr, cfg.warmup, cfg.min_lr_frac)
+        x = generic_batch(cfg.seed, step, cfg.vae_batch, cfg.size, cfg.vae_domain_share)
+        # any hidden randomness follows the step too
+        g = _step_gen(cfg.seed, 1, step); torch.manual_seed(g.initial_seed())
+        loss = _vae_loss(vae, x, cfg.kl_weight, g, cfg.chroma_weight)
+        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+        log["vae"].append([step, loss.item()])
+        if (step + 1) % cfg.log_every == 0:
+            say(f"vae {step + 1}/{cfg.vae_steps} loss {np.mean([l for _, l in log['vae'][-cfg.log_every:]]):.4f} "
+                f"{(step + 1 - start) / (time.time() - t0):.2f} steps/s")
+        if due(step, cfg.vae_steps): save(dict(phase=1, step=step + 1, vae=vae.state_dict(), opt=opt.state_dict()))
+    return None
+
+def _scene_latents(cfg:BaseConfig, vae, ck, say)->tuple:
+    "Phase 2's data: the training scenes' latent mean and std, the latent scale (measured once), the token ids"
+    tok = clip_tokenizer()
+    say(f"encoding {cfg.n_scenes} training scenes")
+    mean, std, prompts = encode_scenes(vae, ShapesScenes(cfg.n_scenes, cfg.seed, cfg.size, cfg.p_two))
+    if ck is not None and ck["phase"] == 2: sf = ck["scaling_factor"]
+    else:   # SD's scale, measured
+        sf = float(1 / (mean + std * torch.randn(mean.shape, generator=torch.Generator().manual_seed(cfg.seed))).std())
+    vae.register_to_config(scaling_factor=sf)
+    ids, empty = tokenize(tok, prompts), tokenize(tok, [""])
+    return mean, std, sf, ids, empty
+
+# %% ../nbs/17_base.ipynb #9fdc8aaf
+def _unet_loss(cfg:BaseConfig, unet, te, sched, snr, mean, std, sf:float, ids, empty, g)->tuple:
+    "One phase-2 batch drawn from `g`: the SNR-weighted loss and the unweighted per-sample MSE"
+    i = torch.randint(0, len(mean), (cfg.batch_size,), generator=g)
+    # sample the latents of the batch and scale them as SD does
+    latents = (mean[i] + std[i] * torch.randn(mean[i].shape, generator=g)) * sf
+    # sample noise and a timestep for each image, and add the noise with the scheduler
+    noise = torch.randn(latents.shape, generator=g)
+    t = torch.randint(0, sched.config.num_train_timesteps, (cfg.batch_size,), generator=g)
+    noisy = sched.add_noise(latents, noise, t)
+    # drop some captions (classifier-free guidance), encode the rest
+    drop = torch.rand(cfg.batch_size, generator=g) < cfg.cond_drop
+    hidden = te(torch.where(drop[:, None], empty, ids[i]))[0]
+    # predict the noise (ε) or the velocity (v); MSE, weighted per sample by its SNR
+    pred = unet(noisy, t, encoder_hidden_states=hidden).sample
+    target = noise if cfg.prediction_type == "epsilon" else sched.get_velocity(latents, noise, t)
+    per = F.mse_loss(pred, target, reduction="none").mean((1, 2, 3))
+    loss = (per * loss_weight(snr[t], cfg.snr_gamma, cfg.prediction_type)).mean()
+    return loss, per
+
+# %% ../nbs/17_base.ipynb #1a7d835b
+def _unet_phase(cfg:BaseConfig, vae, unet, te, ck, stop_at, save, due, log:dict, say, mean, std, sf, ids, empty):
+    "Phase 2: U-Net and text encoder on the scene latents; the summary if `stop_at` interrupted it, else the pipeline"
+    sched, ddim = (sd_scheduler("ddpm", cfg.prediction_type, cfg.zero_snr),
+                   sd_scheduler("ddim", cfg.prediction_type, cfg.zero_snr))
+    snr = sched.alphas_cumprod / (1 - sched.alphas_cumprod)
+    params = _trainable(unet, te)
+    opt = torch.optim.Adam(params.values(), lr=cfg.lr)
+    ema = {n: p.detach().clone() for n, p in params.items()}
+    start = 0
+    if ck is not None and ck["phase"] == 2:
+        unet.load_state_dict(ck["unet"]); te.load_state_dict(ck["text_encoder"], strict=False)
+        opt.load_state_dict(ck["opt"]); ema = ck["ema"]; start = ck["step"]
+    unet.train(); te.train()
+    def state(step): return dict(phase=2, step=step, scaling_factor=sf, unet=unet.state_dict(),
+                                 text_encoder={k: v for k, v in te.state_dict().items() if "token_embedding" not in k},
+                                 opt=opt.state_dict(), ema=ema)
+    t0 = time.time()
+    for step in range(start, cfg.steps):
+        if stop_at is not None and cfg.vae_steps + step >= stop_at:
+            save(state(step)); return dict(stopped_at=cfg.vae_steps + step, phase=2)
+        for g in opt.param_groups: g["lr"] = lr_at(step, cfg.steps, cfg.lr, cfg.warmup, cfg.min_lr_frac)
+        g = _step_gen(cfg.seed, 2, step); torch.manual_seed(g.initial_seed())
+        loss, per = _unet_loss(cfg, unet, te, sched, snr, mean, std, sf, ids, empty, g)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"loss is {loss.item()} at phase-2 step {step}; the last checkpoint is kept")
+        loss.backward()
+        if cfg.clip_grad > 0: torch.nn.utils.clip_grad_norm_(list(params.values()), cfg.clip_grad)
+        opt.step(); opt.zero_grad(set_to_none=True)
+        if cfg.ema_decay > 0: _ema_update(ema, params, step, cfg.ema_decay)
+        else: ema = {n: p.detach().clone() for n, p in params.items()}
+        log["unet"].append([step, loss.item(), per.mean().item()])
+        if (step + 1) % cfg.log_every == 0:
+            say(f"unet {step + 1}/{cfg.steps} loss {np.mean([l[2] for l in log['unet'][-cfg.log_every:]]):.4f} "
+                f"lr {opt.param_groups[0]['lr']:.2e} {(step + 1 - start) / (time.time() - t0):.2f} steps/s")
+        if cfg.eval_every and (step + 1) % cfg.eval_every == 0:
+            acc = prompt_accuracy(make_pipeline(vae, *_ema_models(unet, te, ema), scheduler=ddim),
+                                  n_steps=cfg.eval_steps)
+            log["eval"].append(dict(step=step + 1, **acc["accuracy"])); say(f"eval at {step + 1}: {acc['accuracy']}")
+        if due(step, cfg.steps): save(state(step + 1))
+    if cfg.steps == 0: save(state(0))
+    return make_pipeline(vae, *_ema_models(unet, te, ema), scheduler=ddim)
+
 # %% ../nbs/17_base.ipynb #ca5b1fs0
 def pretrain_base(
     cfg:BaseConfig|dict,       # the settings (a dict is validated into a BaseConfig)
@@ -150,11 +291,7 @@ def pretrain_base(
     out = Path(cfg.out_dir); out.mkdir(parents=True, exist_ok=True)
     say = _log if progress else (lambda m: None)
     ck = load_pretrain_state(out/"checkpoint.pt")
-    if ck is not None and ck["config"] != asdict(cfg):
-        free = _RESUMABLE | (_PHASE2 if ck["phase"] == 1 else set())   # phase-2 settings may change until phase 2 starts
-        saved = _OLD_DEFAULTS | ck["config"]
-        diff = {k: (saved.get(k), v) for k, v in asdict(cfg).items() if saved.get(k) != v and k not in free}
-        if diff: raise ValueError(f"{out/'checkpoint.pt'} was made with other settings (saved, asked): {diff}; use another out_dir")
+    _check_resume(ck, cfg, out)
     (out/"config.json").write_text(json.dumps(asdict(cfg), indent=1))
     m = build_models(cfg.preset, cfg.seed)
     vae, unet, te = m["vae"], m["unet"], m["text_encoder"]
@@ -163,102 +300,29 @@ def pretrain_base(
     def save(state):
         atomic_torch_save(state | dict(config=asdict(cfg), log=log), out/"checkpoint.pt")
         (out/"log.json").write_text(json.dumps(log)); last_save[0] = time.time()
-    def due(step, total): return (step + 1) % cfg.ckpt_every == 0 or step + 1 == total or time.time() - last_save[0] > 60 * cfg.ckpt_minutes
+    def due(step, total):
+        return ((step + 1) % cfg.ckpt_every == 0 or step + 1 == total
+                or time.time() - last_save[0] > 60 * cfg.ckpt_minutes)
 
     # Phase 1: the VAE on generic images
-    opt = torch.optim.Adam(vae.parameters(), lr=cfg.vae_lr)
-    start = 0
-    if ck is not None and ck["phase"] == 1: vae.load_state_dict(ck["vae"]); opt.load_state_dict(ck["opt"]); start = ck["step"]
-    if ck is not None and ck["phase"] == 2: start = cfg.vae_steps
-    t0 = time.time()
-    for step in range(start, cfg.vae_steps):
-        if stop_at is not None and step >= stop_at:
-            save(dict(phase=1, step=step, vae=vae.state_dict(), opt=opt.state_dict())); return dict(stopped_at=step, phase=1)
-        for g in opt.param_groups: g["lr"] = lr_at(step, cfg.vae_steps, cfg.vae_lr, cfg.warmup, cfg.min_lr_frac)
-        x = generic_batch(cfg.seed, step, cfg.vae_batch, cfg.size, cfg.vae_domain_share)
-        g = _step_gen(cfg.seed, 1, step); torch.manual_seed(g.initial_seed())   # any hidden randomness follows the step too
-        loss = _vae_loss(vae, x, cfg.kl_weight, g, cfg.chroma_weight)
-        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
-        log["vae"].append([step, loss.item()])
-        if (step + 1) % cfg.log_every == 0: say(f"vae {step + 1}/{cfg.vae_steps} loss {np.mean([l for _, l in log['vae'][-cfg.log_every:]]):.4f} {(step + 1 - start) / (time.time() - t0):.2f} steps/s")
-        if due(step, cfg.vae_steps): save(dict(phase=1, step=step + 1, vae=vae.state_dict(), opt=opt.state_dict()))
+    stopped = _vae_phase(cfg, vae, ck, stop_at, save, due, log, say)
+    if stopped is not None: return stopped
     vae.requires_grad_(False).eval()
-    if ck is None or ck["phase"] == 1: atomic_torch_save(dict(vae=vae.state_dict()), out/"vae.pt")   # the frozen VAE, once
+    # the frozen VAE, once
+    if ck is None or ck["phase"] == 1: atomic_torch_save(dict(vae=vae.state_dict()), out/"vae.pt")
     else: vae.load_state_dict(load_pretrain_state(out/"vae.pt")["vae"])
 
     # Phase 2: the U-Net and the text encoder on captioned scenes, with the VAE frozen
-    tok = clip_tokenizer()
-    say(f"encoding {cfg.n_scenes} training scenes")
-    mean, std, prompts = encode_scenes(vae, ShapesScenes(cfg.n_scenes, cfg.seed, cfg.size, cfg.p_two))
-    if ck is not None and ck["phase"] == 2: sf = ck["scaling_factor"]
-    else: sf = float(1 / (mean + std * torch.randn(mean.shape, generator=torch.Generator().manual_seed(cfg.seed))).std())  # SD's scale, measured
-    vae.register_to_config(scaling_factor=sf)
-    ids, empty = tokenize(tok, prompts), tokenize(tok, [""])
-    sched, ddim = sd_scheduler("ddpm", cfg.prediction_type, cfg.zero_snr), sd_scheduler("ddim", cfg.prediction_type, cfg.zero_snr)
-    snr = sched.alphas_cumprod / (1 - sched.alphas_cumprod)
-    params = _trainable(unet, te)
-    opt = torch.optim.Adam(params.values(), lr=cfg.lr)
-    ema = {n: p.detach().clone() for n, p in params.items()}
-    start = 0
-    if ck is not None and ck["phase"] == 2:
-        unet.load_state_dict(ck["unet"]); te.load_state_dict(ck["text_encoder"], strict=False)
-        opt.load_state_dict(ck["opt"]); ema = ck["ema"]; start = ck["step"]
-    unet.train(); te.train()
-    def state(step): return dict(phase=2, step=step, scaling_factor=sf, unet=unet.state_dict(),
-                                 text_encoder={k: v for k, v in te.state_dict().items() if "token_embedding" not in k}, opt=opt.state_dict(), ema=ema)
-    t0 = time.time()
-    for step in range(start, cfg.steps):
-        if stop_at is not None and cfg.vae_steps + step >= stop_at:
-            save(state(step)); return dict(stopped_at=cfg.vae_steps + step, phase=2)
-        for g in opt.param_groups: g["lr"] = lr_at(step, cfg.steps, cfg.lr, cfg.warmup, cfg.min_lr_frac)
-        g = _step_gen(cfg.seed, 2, step); torch.manual_seed(g.initial_seed())
-        i = torch.randint(0, len(mean), (cfg.batch_size,), generator=g)
-        # sample the latents of the batch and scale them as SD does
-        latents = (mean[i] + std[i] * torch.randn(mean[i].shape, generator=g)) * sf
-        # sample noise and a timestep for each image, and add the noise with the scheduler
-        noise = torch.randn(latents.shape, generator=g)
-        t = torch.randint(0, sched.config.num_train_timesteps, (cfg.batch_size,), generator=g)
-        noisy = sched.add_noise(latents, noise, t)
-        # drop some captions (classifier-free guidance), encode the rest
-        drop = torch.rand(cfg.batch_size, generator=g) < cfg.cond_drop
-        hidden = te(torch.where(drop[:, None], empty, ids[i]))[0]
-        # predict the noise (ε) or the velocity (v); MSE, weighted per sample by its SNR
-        pred = unet(noisy, t, encoder_hidden_states=hidden).sample
-        target = noise if cfg.prediction_type == "epsilon" else sched.get_velocity(latents, noise, t)
-        per = F.mse_loss(pred, target, reduction="none").mean((1, 2, 3))
-        loss = (per * loss_weight(snr[t], cfg.snr_gamma, cfg.prediction_type)).mean()
-        if not torch.isfinite(loss): raise FloatingPointError(f"loss is {loss.item()} at phase-2 step {step}; the last checkpoint is kept")
-        loss.backward()
-        if cfg.clip_grad > 0: torch.nn.utils.clip_grad_norm_(list(params.values()), cfg.clip_grad)
-        opt.step(); opt.zero_grad(set_to_none=True)
-        if cfg.ema_decay > 0: _ema_update(ema, params, step, cfg.ema_decay)
-        else: ema = {n: p.detach().clone() for n, p in params.items()}
-        log["unet"].append([step, loss.item(), per.mean().item()])
-        if (step + 1) % cfg.log_every == 0:
-            say(f"unet {step + 1}/{cfg.steps} loss {np.mean([l[2] for l in log['unet'][-cfg.log_every:]]):.4f} "
-                f"lr {opt.param_groups[0]['lr']:.2e} {(step + 1 - start) / (time.time() - t0):.2f} steps/s")
-        if cfg.eval_every and (step + 1) % cfg.eval_every == 0:
-            acc = prompt_accuracy(make_pipeline(vae, *_ema_models(unet, te, ema), scheduler=ddim), n_steps=cfg.eval_steps)
-            log["eval"].append(dict(step=step + 1, **acc["accuracy"])); say(f"eval at {step + 1}: {acc['accuracy']}")
-        if due(step, cfg.steps): save(state(step + 1))
-    if cfg.steps == 0: save(state(0))
-    pipe = make_pipeline(vae, *_ema_models(unet, te, ema), scheduler=ddim)
+    mean, std, sf, ids, empty = _scene_latents(cfg, vae, ck, say)
+    pipe = _unet_phase(cfg, vae, unet, te, ck, stop_at, save, due, log, say, mean, std, sf, ids, empty)
+    if isinstance(pipe, dict): return pipe
     pipe.save_pretrained(out/"pipeline", safe_serialization=True)
-    return dict(vae_steps=cfg.vae_steps, steps=cfg.steps, scaling_factor=sf, vae_loss=log["vae"][-1][1] if log["vae"] else None,
-                unet_loss=float(np.mean([l[2] for l in log["unet"][-100:]])) if log["unet"] else None, pipeline=str(out/"pipeline"))
+    return dict(vae_steps=cfg.vae_steps, steps=cfg.steps, scaling_factor=sf,
+                vae_loss=log["vae"][-1][1] if log["vae"] else None,
+                unet_loss=float(np.mean([l[2] for l in log["unet"][-100:]])) if log["unet"] else None,
+                pipeline=str(out/"pipeline"))
 
 # %% ../nbs/17_base.ipynb #ca5b1fs1
-_RESUMABLE = {"out_dir", "threads", "log_every", "ckpt_every", "ckpt_minutes", "eval_every", "eval_steps"}  # may change on resume
-_OLD_DEFAULTS = dict(prediction_type="epsilon", zero_snr=False, vae_domain_share=0.0)   # settings added later, as the checkpoints made before them ran
-_PHASE2 = {"steps", "batch_size", "lr", "clip_grad", "ema_decay", "prediction_type", "zero_snr", "snr_gamma", "cond_drop", "n_scenes", "p_two"}
-
-def _ema_models(unet, te, ema:dict)->tuple:
-    "Copies of the U-Net and the text encoder holding the EMA weights"
-    u, t = copy.deepcopy(unet).eval(), copy.deepcopy(te).eval()
-    u.load_state_dict({k[5:]: v for k, v in ema.items() if k.startswith("unet.")})
-    t.load_state_dict({k[13:]: v for k, v in ema.items() if k.startswith("text_encoder.")}, strict=False)
-    return u, t
-
 def pipeline_from_checkpoint(
     out_dir:str|Path,  # a pretraining folder holding checkpoint.pt and vae.pt
     ema:bool=True,     # use the EMA weights (what ships) rather than the raw ones
@@ -269,11 +333,12 @@ def pipeline_from_checkpoint(
     cfg = BaseConfig.from_dict(_OLD_DEFAULTS | ck["config"])
     m = build_models(cfg.preset, cfg.seed)
     vae, unet, te = m["vae"], m["unet"], m["text_encoder"]
-    vae.load_state_dict(load_pretrain_state(out/"vae.pt")["vae"]); vae.register_to_config(scaling_factor=ck["scaling_factor"])
+    vae.load_state_dict(load_pretrain_state(out/"vae.pt")["vae"])
+    vae.register_to_config(scaling_factor=ck["scaling_factor"])
     unet.load_state_dict(ck["unet"]); te.load_state_dict(ck["text_encoder"], strict=False)
     if ema: unet, te = _ema_models(unet, te, ck["ema"])
-    return make_pipeline(vae.eval(), unet.eval(), te.eval(), scheduler=sd_scheduler("ddim", cfg.prediction_type, cfg.zero_snr)), ck["step"]
-
+    sched = sd_scheduler("ddim", cfg.prediction_type, cfg.zero_snr)
+    return make_pipeline(vae.eval(), unet.eval(), te.eval(), scheduler=sched), ck["step"]
 
 # %% ../nbs/17_base.ipynb #93f98440
 def ship_base(

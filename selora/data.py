@@ -45,6 +45,47 @@ def _dicom_view(p:Path):
     import pydicom
     return _view(pydicom.dcmread(str(p), stop_before_pixels=True).get("ViewPosition", None))
 
+# %% ../nbs/10_data.ipynb #3fdabe66
+def _iu_csv_items(root:Path, unknown_view:str, counts:Counts, strict:bool, info:dict)->list:
+    "The items of a Kaggle CSV layout root (indiana_reports.csv + indiana_projections.csv + images)"
+    for f in ("indiana_reports.csv", "indiana_projections.csv"):
+        if not (root / f).exists(): raise DataError(f"{root}: found one CSV but not {f}; expected {_IU_LAYOUT}")
+    reports, view_of = _iu_csv_reports(root); info["layout"] = "kaggle-csv"
+    idx = index_images(root)
+    items = iu_items(reports, view_of, unknown_view, counts)
+    return _attach_paths(items, lambda it: idx.get(Path(it["image"]).name.lower()), counts, strict, str(root))
+
+# %% ../nbs/10_data.ipynb #3f658e72
+def _openi_view_of(found:dict, views, strict:bool, info:dict):
+    "How to read an OpenI image's view: from the DICOM headers if all found images are DICOM, else from a metadata CSV"
+    dicom = [p for p in found.values() if p is not None and _is_dicom(p)]
+    if views is None and dicom and len(dicom) == sum(p is not None for p in found.values()):
+        vmap, info["views"] = {}, "DICOM headers (ViewPosition)"
+        for im, p in tqdm(found.items(), desc="reading ViewPosition", leave=False):
+            try: vmap[im] = _dicom_view(p) if p is not None else None
+            except Exception as e:
+                if strict: raise DataError(f"{p}: unreadable DICOM header ({e})") from e
+                vmap[im] = None
+        return vmap.get
+    vm = nlmcxr_views(views); info["views"] = str(views or "torchxrayvision nlmcxr_dicom_metadata.csv.gz")
+    return lambda i: vm.get(openi_image_key(i))
+
+def _iu_openi_items(root:Path, views, unknown_view:str, counts:Counts, strict:bool, info:dict)->list:
+    "The items of an OpenI layout root (report XMLs or NLMCXR_reports.tgz, images anywhere under it)"
+    tgz = sorted(root.glob("*.tgz")) + sorted(root.glob("*.tar.gz"))
+    if not tgz and not any(root.rglob("*.xml")): raise DataError(f"{root}: no report XMLs or CSVs found; expected {_IU_LAYOUT}")
+    reports = read_openi_reports(tgz[0]) if tgz else read_openi_reports(root); info["layout"] = "openi-xml"
+    idx = index_images(root)
+    def lookup(it):
+        k = openi_image_key(it["image"])
+        for c in (it["image"], k, k[3:], it["image"][3:]):
+            if c.lower() in idx: return idx[c.lower()]
+    refs = [im for r in reports for im in r["images"]]
+    found = {im: lookup({"image": im}) for im in refs}
+    view_of = _openi_view_of(found, views, strict, info)
+    items = iu_items(reports, view_of, unknown_view, counts)
+    return _attach_paths(items, lambda it: found.get(it["image"]), counts, strict, str(root))
+
 # %% ../nbs/10_data.ipynb #7f15ees0
 def iu_xray(
     root:str|Path,              # IU X-Ray root (OpenI or Kaggle CSV layout)
@@ -61,47 +102,21 @@ def iu_xray(
     if not root.is_dir(): raise DataError(f"{root}: no such folder; expected {_IU_LAYOUT}")
     counts, info = Counts(), {}
     if (root / "indiana_reports.csv").exists() or (root / "indiana_projections.csv").exists():
-        for f in ("indiana_reports.csv", "indiana_projections.csv"):
-            if not (root / f).exists(): raise DataError(f"{root}: found one CSV but not {f}; expected {_IU_LAYOUT}")
-        reports, view_of = _iu_csv_reports(root); info["layout"] = "kaggle-csv"
-        idx = index_images(root)
-        items = iu_items(reports, view_of, unknown_view, counts)
-        items = _attach_paths(items, lambda it: idx.get(Path(it["image"]).name.lower()), counts, strict, str(root))
+        items = _iu_csv_items(root, unknown_view, counts, strict, info)
     else:
-        tgz = sorted(root.glob("*.tgz")) + sorted(root.glob("*.tar.gz"))
-        if not tgz and not any(root.rglob("*.xml")): raise DataError(f"{root}: no report XMLs or CSVs found; expected {_IU_LAYOUT}")
-        reports = read_openi_reports(tgz[0]) if tgz else read_openi_reports(root); info["layout"] = "openi-xml"
-        idx = index_images(root)
-        def lookup(it):
-            k = openi_image_key(it["image"])
-            for c in (it["image"], k, k[3:], it["image"][3:]):
-                if c.lower() in idx: return idx[c.lower()]
-        refs = [im for r in reports for im in r["images"]]
-        found = {im: lookup({"image": im}) for im in refs}
-        dicom = [p for p in found.values() if p is not None and _is_dicom(p)]
-        if views is None and dicom and len(dicom) == sum(p is not None for p in found.values()):
-            vmap, info["views"] = {}, "DICOM headers (ViewPosition)"
-            for im, p in tqdm(found.items(), desc="reading ViewPosition", leave=False):
-                try: vmap[im] = _dicom_view(p) if p is not None else None
-                except Exception as e:
-                    if strict: raise DataError(f"{p}: unreadable DICOM header ({e})") from e
-                    vmap[im] = None
-            view_of = vmap.get
-        else:
-            vm = nlmcxr_views(views); info["views"] = str(views or "torchxrayvision nlmcxr_dicom_metadata.csv.gz")
-            view_of = lambda i: vm.get(openi_image_key(i))
-        items = iu_items(reports, view_of, unknown_view, counts)
-        items = _attach_paths(items, lambda it: found.get(it["image"]), counts, strict, str(root))
+        items = _iu_openi_items(root, views, unknown_view, counts, strict, info)
     return _split_dataset(items, "iu_xray", split, size, seed, (0.8, 0.16, 0.04), ("train", "val", "test"),
                           counts, split_file, strict, info)
 
 # %% ../nbs/10_data.ipynb #6768d951
 def _openi_xml(uid:str, findings:str, impression:str, images:list, mesh=("normal",), drop:str|None=None)->str:
     "A minimal OpenI report XML (for tests and examples); `drop` leaves out one field"
-    ab = "".join(f'<AbstractText Label="{l}">{t}</AbstractText>' for l, t in (("FINDINGS", findings), ("IMPRESSION", impression)) if l != drop)
+    ab = "".join(f'<AbstractText Label="{l}">{t}</AbstractText>'
+                 for l, t in (("FINDINGS", findings), ("IMPRESSION", impression)) if l != drop)
     me = "" if drop == "MeSH" else "<MeSH>" + "".join(f"<major>{m}</major>" for m in mesh) + "</MeSH>"
     pi = "".join(f'<parentImage id="{i}"/>' for i in images)
-    return f'<eCitation><uId id="{uid}"/><MedlineCitation><Article><Abstract>{ab}</Abstract></Article></MedlineCitation>{me}{pi}</eCitation>'
+    return (f'<eCitation><uId id="{uid}"/><MedlineCitation><Article><Abstract>{ab}</Abstract></Article></MedlineCitation>'
+            f'{me}{pi}</eCitation>')
 
 # %% ../nbs/10_data.ipynb #6407e362
 _MC_LAYOUT = "a Montgomery root with ClinicalReadings/*.txt and the PNGs (CXR_png/*.png) under it"
@@ -131,7 +146,8 @@ def montgomery(
     if not cr.is_dir(): raise DataError(f"{root}: no ClinicalReadings folder; expected {_MC_LAYOUT}")
     counts, txts = Counts(), sorted(cr.glob("*.txt"))
     counts.require("clinical readings", len(txts), f"{cr} holds no .txt files")
-    items = [{"id": t.stem, "image": t.stem, "study": t.stem, "prompt": montgomery_prompt(t.read_text(errors="replace"), str(t))} for t in txts]
+    items = [{"id": t.stem, "image": t.stem, "study": t.stem, "prompt": montgomery_prompt(t.read_text(errors="replace"), str(t))}
+             for t in txts]
     idx = index_images(root)
     items = _attach_paths(items, lambda it: idx.get(it["image"].lower()), counts, strict, str(root))
     return _split_dataset(items, "montgomery", split, size, seed, (0.8, 0.2), ("train", "test"), counts, split_file, strict, {})
@@ -162,7 +178,8 @@ def folder(
     try: df = pd.read_json(meta, lines=True) if meta.suffix == ".jsonl" else pd.read_csv(meta)
     except ValueError as e: raise DataError(f"{meta}: not readable as {'JSON lines' if meta.suffix == '.jsonl' else 'CSV'} ({e})") from e
     cap = caption_column or next((c for c in ("text", "caption", "prompt", "report") if c in df.columns), None)
-    if cap is None: raise DataError(f"{meta}: missing caption column (one of text, caption, prompt, report, or pass caption_column=); columns are {list(df.columns)}")
+    if cap is None: raise DataError(f"{meta}: missing caption column (one of text, caption, prompt, report, or pass "
+                                    f"caption_column=); columns are {list(df.columns)}")
     _need_cols(meta, df, [file_column, cap] + ([group_column] if group_column else []))
     counts, base = Counts(), meta.parent
     counts.require(f"rows in {meta.name}", len(df), f"{meta} has no rows")

@@ -66,10 +66,13 @@ class FisherProbe:
                  all_reduce=None,                # Under torch.distributed: f(tensor) averaging it in place over processes
                  draw:bool=True,                 # Draw a new K per layer on entry; False measures each layer's `.candidate` as it is
                 ):
-        if fisher not in ("per_sample", "batch"): raise ValueError(f"fisher must be 'per_sample' or 'batch', got fisher={fisher!r}")
-        if reduction not in ("mean", "sum"): raise ValueError(f"reduction must be 'mean' or 'sum', got reduction={reduction!r}")
+        if fisher not in ("per_sample", "batch"):
+            raise ValueError(f"fisher must be 'per_sample' or 'batch', got fisher={fisher!r}")
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got reduction={reduction!r}")
         for n, l in layers.items():
-            if not isinstance(l, GROWABLE): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear or a PeftLoRALayer")
+            if not isinstance(l, GROWABLE):
+                raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear or a PeftLoRALayer")
         self.layers, self.fisher, self.reduction, self.generator = dict(layers), fisher, reduction, generator
         self.all_reduce, self.draw = all_reduce, draw
         self.scores, self._handles, self.active = {}, [], False
@@ -79,103 +82,100 @@ class FisherProbe:
         self._acc, self._n = {}, 0                    # the open micro-batch: per-sample gradients, sample count
         self._sums, self._n_total = {}, 0             # the closed ones, folded into sums
 
-    def __enter__(self):
-        self.scores = {}; self._reset()
-        if not self.draw and (missing := [n for n, l in self.layers.items() if l.candidate is None]):
-            raise ValueError(f"draw=False measures the layers' own candidates, but {missing[0]!r} has none: set .candidate first")
-        for name, layer in self.layers.items():
-            if self.draw: layer.draw_candidate(self.generator)
-            self._handles.append(layer.register_forward_hook(self._forward_hook(name)))
-        self.active = True
-        return self
-
-    def _forward_hook(self, name):
-        def hook(layer, args, out):
-            if not (torch.is_grad_enabled() and out.requires_grad): return   # e.g. a no-grad validation pass
-            x = args[0].detach()
-            out.register_hook(lambda g: self._accumulate(name, layer, x, g))
-        return hook
-
-    @torch.no_grad()
-    def _accumulate(self, name, layer, x, g):
-        N = x.shape[0]
-        self._n = max(self._n, N)
-        if self.reduction == "mean": g = g * N     # per-sample gradient of a (micro-)batch-mean loss
-        new = per_sample_grads(x, g, layer.lora_A.weight, layer.lora_B.weight, layer.candidate, layer.scaling)
-        old = self._acc.get(name)
-        self._acc[name] = new if old is None else tuple(a + b for a, b in zip(old, new))
-
     def next_micro_batch(self):
         "Close the current micro-batch and start the next one (gradient accumulation): call it between micro-batches"
-        if not self.active: raise RuntimeError("next_micro_batch() belongs between the micro-batches inside the probe's `with` block")
+        if not self.active:
+            raise RuntimeError("next_micro_batch() belongs between the micro-batches inside the probe's `with` block")
         self._fold()
-
-    @torch.no_grad()
-    def _fold(self):
-        "Fold the open micro-batch's per-sample gradients into the sums: N·fi_scores of u (per_sample) or Σu (batch), u in its loss's units"
-        if not self._acc: return
-        N = self._n
-        w = 1 / N if self.reduction == "mean" else 1.0       # u = w·G: G was taken as the gradient of the micro-batch mean
-        for n, G in self._acc.items():
-            if self.fisher == "per_sample": new = [v * (N * w * w) for v in fi_scores(*G)]   # Σ over samples of ‖u‖² (Eq. 3–4)
-            else: new = [g.sum(0) * w for g in G]
-            old = self._sums.get(n)
-            self._sums[n] = new if old is None else [a + b for a, b in zip(old, new)]
-        self._n_total += N
-        self._acc, self._n = {}, 0
-
-    def _local(self, name):
-        "This process's part over all its micro-batches: (fi_orig, fi_exp) for per_sample, the mean gradients (A, B, b) for batch"
-        N, s = self._n_total, self._sums.get(name)
-        f = N if self.reduction == "mean" else 1.0    # the per-sample gradient is f·u
-        if self.fisher == "per_sample":               # mean over samples of ‖f·u‖²
-            if s is None: return None
-            return torch.stack(s) * (f * f / N)
-        if s is None: return None
-        return [t * (f / N) for t in s]               # mean over samples of f·u
-
-    def __exit__(self, exc_type, *_):
-        for h in self._handles: h.remove()
-        self._handles, self.active = [], False
-        if exc_type is not None: self._reset(); return False
-        self._fold()
-        if self.all_reduce is not None: self.scores = self._reduced_scores()
-        else:
-            names = [n for n in self.layers if n in self._sums]   # model order, not backward order
-            if names:  # one device sync for all layers
-                vals = torch.stack([self._finish(self._local(n)) for n in names]).cpu().tolist()
-                self.scores = {n: (o, e) for n, (o, e) in zip(names, vals)}
-        self._reset()
-        return False
-
-    def _finish(self, local):
-        "(fi_orig, fi_exp) from `_local`: as is for per_sample, squared mean gradients for batch"
-        if self.fisher == "per_sample": return local
-        return torch.stack(fi_scores(*(t[None] for t in local), fisher="batch"))   # Eq. 4 on the mean gradients
-
-    def _reduced_scores(self)->dict:
-        "Scores over the global batch of all processes (each holding an equal share of it)"
-        dev = next(iter(self.layers.values())).lora_A.weight.device
-        if self.fisher == "per_sample":   # the mean of per-sample squares is the mean of the processes' means
-            local = torch.stack([l if (l := self._local(n)) is not None else torch.zeros(2, device=dev) for n in self.layers])
-            self.all_reduce(local)
-            return {n: tuple(v) for n, v in zip(self.layers, local.cpu().tolist())}
-        # "batch": square the global mean gradient, so average the mean gradients first
-        def zeros(l):   # a layer this process did not use: zero gradient, in the shapes the others send
-            A = l.lora_A.weight
-            return [A.new_zeros(l.rank, l.in_features), A.new_zeros(l.out_features, l.rank), A.new_zeros(l.out_features)]
-        means = [m if (m := self._local(n)) is not None else zeros(l) for n, l in self.layers.items()]
-        flat = torch.cat([g.flatten() for m in means for g in m]); self.all_reduce(flat)
-        out, i = {}, 0
-        for n, m in zip(self.layers, means):
-            k = [flat[i:(i := i + g.numel())].reshape(g.shape) for g in m]
-            out[n] = tuple(self._finish(k).cpu().tolist())
-        return out
 
     @property
     def ratios(self)->dict[str, float]:
         "FI-Ratio FI_exp / FI_orig of every layer that took part in the backward"
         return {n: fi_ratio(o, e) for n, (o, e) in self.scores.items()}
+
+# %% ../nbs/01_fisher.ipynb #84c21ebd
+def _enter(self:FisherProbe):
+    self.scores = {}; self._reset()
+    if not self.draw and (missing := [n for n, l in self.layers.items() if l.candidate is None]):
+        raise ValueError(f"draw=False measures the layers' own candidates, but {missing[0]!r} has none: "
+                         "set .candidate first")
+    for name, layer in self.layers.items():
+        if self.draw: layer.draw_candidate(self.generator)
+        self._handles.append(layer.register_forward_hook(self._forward_hook(name)))
+    self.active = True
+    return self
+
+def _forward_hook(self:FisherProbe, name):
+    def hook(layer, args, out):
+        if not (torch.is_grad_enabled() and out.requires_grad): return   # e.g. a no-grad validation pass
+        x = args[0].detach()
+        out.register_hook(lambda g: self._accumulate(name, layer, x, g))
+    return hook
+
+@torch.no_grad()
+def _accumulate(self:FisherProbe, name, layer, x, g):
+    N = x.shape[0]
+    self._n = max(self._n, N)
+    if self.reduction == "mean": g = g * N     # per-sample gradient of a (micro-)batch-mean loss
+    new = per_sample_grads(x, g, layer.lora_A.weight, layer.lora_B.weight, layer.candidate, layer.scaling)
+    old = self._acc.get(name)
+    self._acc[name] = new if old is None else tuple(a + b for a, b in zip(old, new))
+
+FisherProbe.__enter__, FisherProbe._forward_hook, FisherProbe._accumulate = _enter, _forward_hook, _accumulate
+_enter.__qualname__, _forward_hook.__qualname__ = "FisherProbe.__enter__", "FisherProbe._forward_hook"
+_accumulate.__qualname__ = "FisherProbe._accumulate"
+
+# %% ../nbs/01_fisher.ipynb #fb280d96
+def _exit(self:FisherProbe, exc_type, *_):
+    for h in self._handles: h.remove()
+    self._handles, self.active = [], False
+    if exc_type is not None: self._reset(); return False
+    self._fold()
+    if self.all_reduce is not None: self.scores = self._reduced_scores()
+    else:
+        names = [n for n in self.layers if n in self._sums]   # model order, not backward order
+        if names:  # one device sync for all layers
+            vals = torch.stack([self._finish(self._local(n)) for n in names]).cpu().tolist()
+            self.scores = {n: (o, e) for n, (o, e) in zip(names, vals)}
+    self._reset()
+    return False
+
+@torch.no_grad()
+def _fold(self:FisherProbe):
+    "Fold the open micro-batch's per-sample gradients into the sums: N·fi_scores of u (per_sample) or Σu (batch), u in its loss's units"
+    if not self._acc: return
+    N = self._n
+    w = 1 / N if self.reduction == "mean" else 1.0       # u = w·G: G was taken as the gradient of the micro-batch mean
+    for n, G in self._acc.items():
+        if self.fisher == "per_sample":                     # Σ over samples of ‖u‖² (Eq. 3–4)
+            new = [v * (N * w * w) for v in fi_scores(*G)]
+        else: new = [g.sum(0) * w for g in G]
+        old = self._sums.get(n)
+        self._sums[n] = new if old is None else [a + b for a, b in zip(old, new)]
+    self._n_total += N
+    self._acc, self._n = {}, 0
+
+FisherProbe.__exit__, FisherProbe._fold = _exit, _fold
+_exit.__qualname__, _fold.__qualname__ = "FisherProbe.__exit__", "FisherProbe._fold"
+
+# %% ../nbs/01_fisher.ipynb #4ebcd4b1
+def _local(self:FisherProbe, name):
+    "This process's part over all its micro-batches: (fi_orig, fi_exp) for per_sample, the mean gradients (A, B, b) for batch"
+    N, s = self._n_total, self._sums.get(name)
+    f = N if self.reduction == "mean" else 1.0    # the per-sample gradient is f·u
+    if self.fisher == "per_sample":               # mean over samples of ‖f·u‖²
+        if s is None: return None
+        return torch.stack(s) * (f * f / N)
+    if s is None: return None
+    return [t * (f / N) for t in s]               # mean over samples of f·u
+
+def _finish(self:FisherProbe, local):
+    "(fi_orig, fi_exp) from `_local`: as is for per_sample, squared mean gradients for batch"
+    if self.fisher == "per_sample": return local
+    return torch.stack(fi_scores(*(t[None] for t in local), fisher="batch"))   # Eq. 4 on the mean gradients
+
+FisherProbe._local, FisherProbe._finish = _local, _finish
+_local.__qualname__, _finish.__qualname__ = "FisherProbe._local", "FisherProbe._finish"
 
 # %% ../nbs/01_fisher.ipynb #625a70a5
 def brute_force_scores(model:nn.Module, layers:dict[str, SeLoRALinear], loss_fn, batch:tuple, fisher:str="per_sample"):
@@ -198,7 +198,30 @@ def brute_force_scores(model:nn.Module, layers:dict[str, SeLoRALinear], loss_fn,
         G = torch.stack(per[n])                                # [N, params of A' and B']
         r, din, dout = l.rank, l.in_features, l.out_features
         GA, GB = G[:, :r*din].reshape(N, r, din), G[:, r*din:].reshape(N, dout, r)
-        orig = lambda GA, GB: (GA.pow(2).flatten(1).sum(1) + GB.pow(2).flatten(1).sum(1)).mean() if fisher == "per_sample" \
-                              else GA.mean(0).pow(2).sum() + GB.mean(0).pow(2).sum()
+        orig = lambda GA, GB: ((GA.pow(2).flatten(1).sum(1) + GB.pow(2).flatten(1).sum(1)).mean() if fisher == "per_sample"
+                               else GA.mean(0).pow(2).sum() + GB.mean(0).pow(2).sum())
         out[n] = (orig(GA[:, :-1], GB[:, :, :-1]).item(), orig(GA, GB).item())
     return out
+
+# %% ../nbs/01_fisher.ipynb #37b383c1
+def _reduced_scores(self:FisherProbe)->dict:
+    "Scores over the global batch of all processes (each holding an equal share of it)"
+    dev = next(iter(self.layers.values())).lora_A.weight.device
+    if self.fisher == "per_sample":   # the mean of per-sample squares is the mean of the processes' means
+        local = torch.stack([l if (l := self._local(n)) is not None else torch.zeros(2, device=dev)
+                             for n in self.layers])
+        self.all_reduce(local)
+        return {n: tuple(v) for n, v in zip(self.layers, local.cpu().tolist())}
+    # "batch": square the global mean gradient, so average the mean gradients first
+    def zeros(l):   # a layer this process did not use: zero gradient, in the shapes the others send
+        A = l.lora_A.weight
+        return [A.new_zeros(l.rank, l.in_features), A.new_zeros(l.out_features, l.rank), A.new_zeros(l.out_features)]
+    means = [m if (m := self._local(n)) is not None else zeros(l) for n, l in self.layers.items()]
+    flat = torch.cat([g.flatten() for m in means for g in m]); self.all_reduce(flat)
+    out, i = {}, 0
+    for n, m in zip(self.layers, means):
+        k = [flat[i:(i := i + g.numel())].reshape(g.shape) for g in m]
+        out[n] = tuple(self._finish(k).cpu().tolist())
+    return out
+FisherProbe._reduced_scores = _reduced_scores
+_reduced_scores.__qualname__ = "FisherProbe._reduced_scores"

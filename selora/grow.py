@@ -49,7 +49,7 @@ class SeLoRAGrower:
     "Algorithm 1: probe every `interval` steps and grow each layer whose FI-Ratio ≥ `threshold`"
     def __init__(self,
                  layers:dict[str, SeLoRALinear]|nn.Module, # {name: layer} as `add_selora` returns it, or a model (`growable_layers`)
-                 optimizer=None,                 # Adam, AdamW or SGD holding the layers' parameters (accelerate-wrapped is fine); or `bind` it later
+                 optimizer=None, # Adam, AdamW or SGD holding the layers' parameters (accelerate-wrapped is fine); or `bind` it later
                  threshold:float=1.1,            # λ: grow when FI_exp / FI_orig ≥ λ (paper: 1.1)
                  interval:int=40,                # t: probe every t steps, first at step t (paper: 40)
                  max_rank:int|None=None,         # Optional cap on any layer's rank
@@ -195,7 +195,8 @@ def growable_layers(
         active = getattr(model, "active_adapter", None)
         adapter = next(iter(configs)) if len(configs) == 1 else active if isinstance(active, str) else "default"
     if configs and adapter not in configs: raise ValueError(f"the model has no adapter {adapter!r}; it has {', '.join(configs)}")
-    inner = model.base_model.model if hasattr(model, "base_model") and hasattr(model.base_model, "model") else model  # PeftModel → its base
+    inner = (model.base_model.model if hasattr(model, "base_model") and hasattr(model.base_model, "model")
+             else model)  # PeftModel → its base
     found = {n: PeftLoRALayer(m, adapter, configs.get(adapter), key=n) for n, m in inner.named_modules()
              if isinstance(getattr(m, "lora_A", None), nn.ModuleDict) and adapter in m.lora_A}
     if not found: raise ValueError(f"{type(model).__name__} has no SeLoRA layers (add_selora) and no peft LoRA layers for adapter "

@@ -11,12 +11,14 @@ from torch import nn
 from .layer import SeLoRALinear
 
 # %% auto #0
-__all__ = ['DEFAULT_BLOCKS', 'TINY_UNET', 'TINY_CLIP_TEXT', 'SD15_UNET', 'SD15_CLIP_TEXT', 'selora_layers', 'rank_map',
-           'add_selora', 'count_parameters']
+__all__ = ['DEFAULT_BLOCKS', 'TINY_UNET', 'TINY_CLIP_TEXT', 'TINY_FLUX', 'TINY_SD3', 'SD15_UNET', 'SD15_CLIP_TEXT',
+           'selora_layers', 'rank_map', 'add_selora', 'count_parameters']
 
 # %% ../nbs/04_inject.ipynb #e7e9abb3
-DEFAULT_BLOCKS = ("Attention", "AttentionModuleMixin", "FeedForward",   # diffusers: U-Net and DiT attention (Flux's, SD3's), feed-forward
-                  "CLIPAttention", "CLIPMLP", "T5Attention", "T5LayerFF")  # transformers: CLIP (SD 1.x, SDXL) and T5 (SD3, Flux) text encoders
+DEFAULT_BLOCKS = (
+    "Attention", "AttentionModuleMixin", "FeedForward",    # diffusers: U-Net and DiT attention (Flux's, SD3's), feed-forward
+    "CLIPAttention", "CLIPMLP", "T5Attention", "T5LayerFF",  # transformers: CLIP (SD 1.x, SDXL) and T5 (SD3, Flux) text encoders
+)
 
 def _is_block(m:nn.Module)->bool: return any(c.__name__ in DEFAULT_BLOCKS for c in type(m).__mro__)
 
@@ -30,7 +32,8 @@ def _matcher(target_modules)->Callable[[str, nn.Module, bool], bool]:
         return lambda n, m, inside: pat.fullmatch(n) is not None
     suffixes = list(target_modules)
     if not suffixes or not all(isinstance(t, str) for t in suffixes):
-        raise ValueError(f"target_modules must be None, 'all-linear', a regex, a predicate or a non-empty list of names; got {target_modules!r}")
+        raise ValueError("target_modules must be None, 'all-linear', a regex, a predicate or a non-empty list of names; "
+                         f"got {target_modules!r}")
     return lambda n, m, inside: any(n == t or n.endswith("." + t) for t in suffixes)
 
 def _walk(module:nn.Module, prefix:str="", inside:bool=False):
@@ -60,7 +63,8 @@ def _check_entries(model:nn.Module, target_modules, hits:list[str]):
         if not any(h == t or h.endswith("." + t) for h in hits):
             close = difflib.get_close_matches(t, names, n=5, cutoff=0.5)
             raise ValueError(f"target_modules entry {t!r} matches no module of {type(model).__name__}; "
-                             + (f"close names: {', '.join(close)}" if close else f"its Linear layers are named: {', '.join(names[:20])}"))
+                             + (f"close names: {', '.join(close)}" if close
+                                else f"its Linear layers are named: {', '.join(names[:20])}"))
 
 # %% ../nbs/04_inject.ipynb #8aaf0c7c
 def add_selora(
@@ -77,14 +81,17 @@ def add_selora(
         raise ValueError(f"model already holds {len(existing)} SeLoRA layers (first: {next(iter(existing))!r}); "
                          "use selora_layers(model) to get them, or load_selora to change their ranks")
     match = _matcher(target_modules)
-    hits = [(n, m, parent, attr) for n, m, parent, attr, inside in _walk(model, inside=_is_block(model)) if match(n, m, inside)]
+    hits = [(n, m, parent, attr) for n, m, parent, attr, inside in _walk(model, inside=_is_block(model))
+            if match(n, m, inside)]
     _check_entries(model, target_modules, [n for n, *_ in hits])
     if not hits:
         raise ValueError(f"no module of {type(model).__name__} matched target_modules={target_modules!r}"
                          + ("; the default targets Linear layers inside attention / feed-forward blocks "
-                            f"({', '.join(DEFAULT_BLOCKS)}): pass target_modules for other models" if target_modules is None else ""))
+                            f"({', '.join(DEFAULT_BLOCKS)}): pass target_modules for other models"
+                            if target_modules is None else ""))
     for n, m, *_ in hits:       # validate everything before changing anything
-        if not isinstance(m, nn.Linear): raise TypeError(f"target {n!r} is a {type(m).__name__}, not an nn.Linear: SeLoRA wraps Linear layers only")
+        if not isinstance(m, nn.Linear):
+            raise TypeError(f"target {n!r} is a {type(m).__name__}, not an nn.Linear: SeLoRA wraps Linear layers only")
     model.requires_grad_(False)
     layers = {}
     for n, m, parent, attr in hits:
@@ -94,13 +101,21 @@ def add_selora(
 
 # %% ../nbs/04_inject.ipynb #e141a17f
 TINY_UNET = dict(block_out_channels=(32, 64), layers_per_block=2, sample_size=16, in_channels=4, out_channels=4,
-                 down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+                 down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+                 up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
                  cross_attention_dim=32, attention_head_dim=8, norm_num_groups=32)
 TINY_CLIP_TEXT = dict(bos_token_id=0, eos_token_id=2, hidden_size=32, intermediate_size=37, layer_norm_eps=1e-05,
                       num_attention_heads=4, num_hidden_layers=5, pad_token_id=1, vocab_size=1000)
+# Flux's and SD3's MM-DiT transformers (diffusers' FluxTransformer2DModel, SD3Transformer2DModel)
+TINY_FLUX = dict(patch_size=1, in_channels=4, num_layers=1, num_single_layers=1, attention_head_dim=16,
+                 num_attention_heads=2, joint_attention_dim=32, pooled_projection_dim=32, axes_dims_rope=[4, 4, 8])
+TINY_SD3 = dict(sample_size=8, patch_size=1, in_channels=4, num_layers=2, attention_head_dim=8, num_attention_heads=4,
+                caption_projection_dim=32, joint_attention_dim=32, pooled_projection_dim=64, out_channels=4)
 # runwayml / stable-diffusion-v1-5: unet/config.json and text_encoder/config.json (the fields that set the shapes)
-SD15_UNET = dict(block_out_channels=(320, 640, 1280, 1280), layers_per_block=2, sample_size=64, in_channels=4, out_channels=4,
-                 down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",), up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3,
+SD15_UNET = dict(block_out_channels=(320, 640, 1280, 1280), layers_per_block=2, sample_size=64,
+                 in_channels=4, out_channels=4,
+                 down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
+                 up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3,
                  cross_attention_dim=768, attention_head_dim=8, norm_num_groups=32)
 SD15_CLIP_TEXT = dict(hidden_size=768, intermediate_size=3072, num_attention_heads=12, num_hidden_layers=12,
                       max_position_embeddings=77, vocab_size=49408, hidden_act="quick_gelu", projection_dim=768)

@@ -95,7 +95,8 @@ def read_selora(path:str|Path)->tuple[dict, dict[str, torch.Tensor]]:
         for part, shape in (("lora_A", (d["rank"], d["in_features"])), ("lora_B", (d["out_features"], d["rank"]))):
             t = tensors.get(f"{n}.{part}.weight")
             if t is None: raise ValueError(f"{path}: tensor {n}.{part}.weight is missing")
-            if tuple(t.shape) != shape: raise ValueError(f"{path}: {n}.{part}.weight has shape {tuple(t.shape)}, but its rank {d['rank']} needs {shape}")
+            if tuple(t.shape) != shape:
+                raise ValueError(f"{path}: {n}.{part}.weight has shape {tuple(t.shape)}, but its rank {d['rank']} needs {shape}")
     return meta, tensors
 
 # %% ../nbs/05_io.ipynb #4afcd176
@@ -116,7 +117,8 @@ def load_selora(
         m, d = modules.get(n), saved[n]
         base = m.base_layer if isinstance(m, SeLoRALinear) else m
         if not isinstance(base, nn.Linear):
-            raise ValueError(f"{path}: layer {n!r} does not fit the model: " + ("there is no such module" if m is None else f"it is a {type(m).__name__}"))
+            raise ValueError(f"{path}: layer {n!r} does not fit the model: "
+                             + ("there is no such module" if m is None else f"it is a {type(m).__name__}"))
         if (base.in_features, base.out_features) != (d["in_features"], d["out_features"]):
             raise ValueError(f"{path}: layer {n!r} is {d['in_features']}->{d['out_features']} in the file "
                              f"but {base.in_features}->{base.out_features} in the model")

@@ -161,7 +161,8 @@ class PeftLoRALayer:
         if not isinstance(layer.lora_dropout[adapter], nn.Identity):
             raise ValueError("the probe reads the LoRA branch's input, which lora_dropout would change: use lora_dropout=0")
         for flag in ("use_rslora", "use_dora"):
-            if getattr(layer, flag, {}).get(adapter, False): raise ValueError(f"{flag}=True changes how the scale follows the rank: use {flag}=False")
+            if getattr(layer, flag, {}).get(adapter, False):
+                raise ValueError(f"{flag}=True changes how the scale follows the rank: use {flag}=False")
         if key is not None and config is None: raise ValueError("a key names the module in a config: pass the config too")
         self.layer, self.adapter, self.config, self.key = layer, adapter, config, key
         self.candidate = None
@@ -176,7 +177,9 @@ class PeftLoRALayer:
     def register_forward_hook(self, hook):
         "`hook(self, args, output)` after the peft layer's forward (the probe's hook point)"
         return self.layer.register_forward_hook(lambda m, args, out: hook(self, args, out))
-    def __repr__(self): return f"PeftLoRALayer({self.key or type(self.layer).__name__}, adapter={self.adapter!r}, rank={self.rank}, scaling={self.scaling:g})"
+    def __repr__(self):
+        return (f"PeftLoRALayer({self.key or type(self.layer).__name__}, adapter={self.adapter!r}, rank={self.rank}, "
+                f"scaling={self.scaling:g})")
 
 # %% ../nbs/00_layer.ipynb #3e78c5b7
 def _peft_set_weights(self:PeftLoRALayer, A:nn.Parameter, B:nn.Parameter):

@@ -11,7 +11,8 @@ __all__ = ['SeLoRAConfig']
 
 # %% ../nbs/06_peft.ipynb #d6cabbf1
 class SeLoRAConfig(LoraConfig):
-    "peft's `LoraConfig` at SeLoRA's settings (r₀ = 1, alpha 8, so s = 8): `get_peft_model(model, SeLoRAConfig(...))`, then `SeLoRAGrower(model, optimizer)`"
+    ("peft's `LoraConfig` at SeLoRA's settings (r₀ = 1, alpha 8, so s = 8): `get_peft_model(model, SeLoRAConfig(...))`, "
+     "then `SeLoRAGrower(model, optimizer)`")
     def __init__(self,
                  r:int=1,          # the initial rank r₀ of every module (SeLoRA starts at 1); growth raises it per module
                  lora_alpha:int=8, # alpha: the scale s = alpha / r₀ stays constant as the ranks grow
@@ -24,4 +25,5 @@ class SeLoRAConfig(LoraConfig):
         for name, (v, want) in bad.items():
             if v != want: raise ValueError(f"SeLoRAConfig needs {name}={want!r}, got {name}={v!r}: the probe reads the branch's input "
                                            "(no dropout), growth keeps s = alpha/r₀ (no rsLoRA, no DoRA), and A starts Kaiming, B zero")
-        if not (isinstance(self.r, int) and self.r >= 1): raise ValueError(f"r (the initial rank) must be an integer >= 1, got r={self.r!r}")
+        if not (isinstance(self.r, int) and self.r >= 1):
+            raise ValueError(f"r (the initial rank) must be an integer >= 1, got r={self.r!r}")

@@ -87,23 +87,19 @@ def _bezier(p0, p1, p2, n=16):
 
 _ZONES = {"upper": (0.24, 0.36), "mid": (0.38, 0.52), "lower": (0.56, 0.68)}
 
-# %% ../nbs/11_phantom.ipynb #2a5ee9d9
-def render_phantom(
-    findings:list=(),        # `Finding`s to draw (from `mesh_findings`)
-    size:int=64,             # image height in pixels
-    seed:int=0,              # anatomy, placement and noise seed
-    width:int|None=None,     # image width (default: size + size//8, so that preprocessing crops as for real images)
-    mesh_terms:tuple=(),     # MeSH terms of the device findings (choose line, box or wires); taken from findings if empty
-)->np.ndarray:
-    "A chest-radiograph phantom, float32 H×W in [0, 1], showing `findings`"
-    rng = np.random.default_rng([seed, 0])           # anatomy: the same with or without findings
-    frng = np.random.default_rng([seed, 1])          # placement of findings
-    nrng = np.random.default_rng([seed, 2])          # exposure and noise
+# %% ../nbs/11_phantom.ipynb #9665660d
+def _phantom_grid(size:int, width:int|None)->tuple:
+    "Pixel-centre coordinates `Xc` (x in units of the height) and `Y`, and the soft-edge width"
     H, W = size, width or size + size // 8
     ar = W / H
     X, Y = np.meshgrid((np.arange(W, dtype=np.float32) + 0.5) / W, (np.arange(H, dtype=np.float32) + 0.5) / H)
     Xc = 0.5 + (X - 0.5) * ar            # x in units of the height, so that shapes are not stretched
     e = 1.2 / size                        # soft-edge width: about one pixel
+    return Xc, Y, e
+
+# %% ../nbs/11_phantom.ipynb #840c693a
+def _anatomy(rng, fs:list, Xc, Y, e)->tuple:
+    "The normal chest drawn from `rng` (attenuation map `A`) and its geometry `g`, where the findings `fs` are placed"
     j = lambda s: rng.normal(0, s)
     # --- anatomy: torso, lungs, diaphragm
     cxr, cxl, cyl = 0.31 + j(0.01), 0.69 + j(0.01), 0.47 + j(0.01)
@@ -111,7 +107,6 @@ def render_phantom(
     dome = {s: 0.77 + j(0.012) for s in ("right", "left")}
     dome["right"] -= 0.02                 # the right hemidiaphragm sits a little higher
     hy = dome["left"] - 0.11 + j(0.01)    # heart centre height, set before any volume loss
-    fs = list(findings)
     for f in fs:                          # atelectasis: volume loss lifts the hemidiaphragm of its side
         if f.name == "atelectasis" and f.side in ("right", "left"): dome[f.side] -= 0.04 * f.severity
     A = 0.08 + 0.42 * _ellipse(Xc, Y, 0.5, 0.58, 0.47, 0.62, 3 * e)
@@ -135,57 +130,106 @@ def render_phantom(
             yk = 0.16 + 0.075 * k + 0.06 * ((Xc - cx) / rx) ** 2 + 0.03 * (cx - Xc if side == "right" else Xc - cx)
             A += 0.06 * lung * _soft(0.012 - np.abs(Y - yk), e)
     for sgn in (-1, 1):                                                                   # clavicles
-        A += 0.09 * _soft(0.012 - np.abs(Y - (0.16 + 0.14 * np.abs(Xc - 0.5))), e) * _soft(0.33 - np.abs(Xc - 0.5), e) * (np.sign(Xc - 0.5) == sgn)
-    # --- findings
-    def sides(f):
-        s = f.side or frng.choice(["right", "left"])
-        return ["right", "left"] if s == "bilateral" else [s]
-    def zone(f, default=None):
-        return _ZONES[f.zone or default or frng.choice(list(_ZONES))]
-    terms = list(mesh_terms) or [f.term for f in fs if f.name == "device"]
-    for f in fs:
-        if f.name == "pleural effusion":
-            for s in sides(f):
-                cx = cxr if s == "right" else cxl
-                lat = np.clip((cx - Xc) / rx if s == "right" else (Xc - cx) / rx, 0, 1)    # 0 medial -> 1 lateral
-                level = dome[s] - (0.06 + 0.07 * f.severity)                                # fluid top, medially
-                fluid = _soft(Y - (level - 0.07 * lat ** 2), e) * _ellipse(Xc, Y, cx, cyl, rx, ry, e)  # meniscus
-                A += 0.40 * fluid * (1 - heart)
-        elif f.name == "opacity":
-            for s in sides(f):
-                cx = cxr if s == "right" else cxl; y0, y1 = zone(f)
-                px, py = cx + frng.uniform(-0.5, 0.5) * rx, frng.uniform(y0, y1)
-                cloud = sum(np.exp(-(((Xc - px - frng.normal(0, 0.035)) ** 2 + (Y - py - frng.normal(0, 0.035)) ** 2)
-                                     / (2 * (0.045 * f.severity) ** 2))) for _ in range(4))
-                A += 0.13 * np.clip(cloud, 0, 1.6) * lungs[s] * (1 - heart)
-        elif f.name == "nodule":
-            for s in sides(f):
-                cx = cxr if s == "right" else cxl; y0, y1 = zone(f)
-                r = max(0.022 * f.severity, 1.6 / size)
-                A += 0.45 * _ellipse(Xc, Y, cx + frng.uniform(-0.55, 0.55) * rx, frng.uniform(y0, y1), r, r, e) * _soft(lungs[s] - 0.5, 0.05)
-        elif f.name == "atelectasis":
-            for s in sides(f):
-                cx = cxr if s == "right" else cxl; y0, y1 = zone(f, "lower")
-                yb, tilt = frng.uniform(y0, y1), frng.uniform(-0.15, 0.15)
-                band = _soft(max(0.014, 1.2 / size) * f.severity - np.abs(Y - yb - tilt * (Xc - cx)), e)
-                A += 0.28 * band * lungs[s] * _soft(0.8 * rx - np.abs(Xc - cx), e)
-        elif f.name == "device":
-            term = terms.pop(0) if terms else f.term
-            t = max(0.009, 0.8 / size)
-            if term in _BOX_DEVICES:                                                      # generator + lead
-                bx, by = 0.80 + frng.normal(0, 0.01), 0.17 + frng.normal(0, 0.01)
-                A += 0.7 * _soft(0.045 - np.abs(Xc - bx), e) * _soft(0.03 - np.abs(Y - by), e)
-                A += 0.6 * _soft(t - _curve_dist(Xc, Y, _bezier((bx, by), (0.62, 0.25), (hx - 0.05, hy + 0.04))), e)
-            elif term in _LINE_DEVICES or not term:                                       # central line
-                x0 = 0.22 if frng.random() < 0.5 else 0.78
-                A += 0.6 * _soft(t - _curve_dist(Xc, Y, _bezier((x0, 0.12), (0.47, 0.16), (0.46 + frng.normal(0, 0.01), 0.48))), e)
-            else:                                                                         # sternotomy wires
-                for yw in np.linspace(0.28, 0.56, 5):
-                    A += 0.7 * _soft(1 - np.sqrt(((Xc - 0.5) / 0.02) ** 2 + ((Y - yw) / 0.011) ** 2), 0.3)
-    # --- exposure and noise
+        A += (0.09 * _soft(0.012 - np.abs(Y - (0.16 + 0.14 * np.abs(Xc - 0.5))), e) * _soft(0.33 - np.abs(Xc - 0.5), e)
+              * (np.sign(Xc - 0.5) == sgn))
+    g = dict(cx={"right": cxr, "left": cxl}, cyl=cyl, rx=rx, ry=ry, dome=dome, lungs=lungs, heart=heart, hx=hx, hy=hy)
+    return A, g
+
+# %% ../nbs/11_phantom.ipynb #3d397648
+def _sides(f, frng)->list:
+    "The patient's sides a finding is drawn on (its own, or one drawn from `frng`)"
+    s = f.side or frng.choice(["right", "left"])
+    return ["right", "left"] if s == "bilateral" else [s]
+
+def _zone(f, frng, default=None)->tuple:
+    "The vertical extent of a finding's lung zone (its own, `default`, or one drawn from `frng`)"
+    return _ZONES[f.zone or default or frng.choice(list(_ZONES))]
+
+# %% ../nbs/11_phantom.ipynb #cb398c7f
+def _effusion(A, f, g:dict, frng, Xc, Y, e, size:int):
+    "Pleural effusion: fluid fills the lung base under a meniscus that rises laterally"
+    for s in _sides(f, frng):
+        cx, rx = g["cx"][s], g["rx"]
+        lat = np.clip((cx - Xc) / rx if s == "right" else (Xc - cx) / rx, 0, 1)    # 0 medial -> 1 lateral
+        level = g["dome"][s] - (0.06 + 0.07 * f.severity)                          # fluid top, medially
+        fluid = _soft(Y - (level - 0.07 * lat ** 2), e) * _ellipse(Xc, Y, cx, g["cyl"], rx, g["ry"], e)  # meniscus
+        A += 0.40 * fluid * (1 - g["heart"])
+    return A
+
+def _opacity(A, f, g:dict, frng, Xc, Y, e, size:int):
+    "Opacity: a patchy cloud confined to the lung"
+    for s in _sides(f, frng):
+        cx, rx = g["cx"][s], g["rx"]; y0, y1 = _zone(f, frng)
+        px, py = cx + frng.uniform(-0.5, 0.5) * rx, frng.uniform(y0, y1)
+        cloud = sum(np.exp(-(((Xc - px - frng.normal(0, 0.035)) ** 2 + (Y - py - frng.normal(0, 0.035)) ** 2)
+                             / (2 * (0.045 * f.severity) ** 2))) for _ in range(4))
+        A += 0.13 * np.clip(cloud, 0, 1.6) * g["lungs"][s] * (1 - g["heart"])
+    return A
+
+def _nodule(A, f, g:dict, frng, Xc, Y, e, size:int):
+    "Nodule or calcified granuloma: a small, very dense round spot"
+    for s in _sides(f, frng):
+        cx, rx = g["cx"][s], g["rx"]; y0, y1 = _zone(f, frng)
+        r = max(0.022 * f.severity, 1.6 / size)
+        A += (0.45 * _ellipse(Xc, Y, cx + frng.uniform(-0.55, 0.55) * rx, frng.uniform(y0, y1), r, r, e)
+              * _soft(g["lungs"][s] - 0.5, 0.05))
+    return A
+
+def _atelectasis(A, f, g:dict, frng, Xc, Y, e, size:int):
+    "Atelectasis: a plate-like band (the lifted hemidiaphragm is drawn by `_anatomy`)"
+    for s in _sides(f, frng):
+        cx, rx = g["cx"][s], g["rx"]; y0, y1 = _zone(f, frng, "lower")
+        yb, tilt = frng.uniform(y0, y1), frng.uniform(-0.15, 0.15)
+        band = _soft(max(0.014, 1.2 / size) * f.severity - np.abs(Y - yb - tilt * (Xc - cx)), e)
+        A += 0.28 * band * g["lungs"][s] * _soft(0.8 * rx - np.abs(Xc - cx), e)
+    return A
+
+# %% ../nbs/11_phantom.ipynb #ebc72751
+def _device(A, term:str, g:dict, frng, Xc, Y, e, size:int):
+    "A device by its MeSH term: a generator box with a lead, a central line, or sternotomy wires"
+    t = max(0.009, 0.8 / size)
+    hx, hy = g["hx"], g["hy"]
+    if term in _BOX_DEVICES:                                                      # generator + lead
+        bx, by = 0.80 + frng.normal(0, 0.01), 0.17 + frng.normal(0, 0.01)
+        A += 0.7 * _soft(0.045 - np.abs(Xc - bx), e) * _soft(0.03 - np.abs(Y - by), e)
+        A += 0.6 * _soft(t - _curve_dist(Xc, Y, _bezier((bx, by), (0.62, 0.25), (hx - 0.05, hy + 0.04))), e)
+    elif term in _LINE_DEVICES or not term:                                       # central line
+        x0 = 0.22 if frng.random() < 0.5 else 0.78
+        A += 0.6 * _soft(t - _curve_dist(Xc, Y, _bezier((x0, 0.12), (0.47, 0.16), (0.46 + frng.normal(0, 0.01), 0.48))),
+                         e)
+    else:                                                                         # sternotomy wires
+        for yw in np.linspace(0.28, 0.56, 5):
+            A += 0.7 * _soft(1 - np.sqrt(((Xc - 0.5) / 0.02) ** 2 + ((Y - yw) / 0.011) ** 2), 0.3)
+    return A
+
+_DRAW = {"pleural effusion": _effusion, "opacity": _opacity, "nodule": _nodule, "atelectasis": _atelectasis}
+
+def _exposure(A, nrng):
+    "Exposure and noise drawn from `nrng`, clipped to [0, 1] as float32"
     A = (A - 0.08) * nrng.uniform(0.9, 1.1) + 0.08 + nrng.normal(0, 0.02)
     A = A + nrng.normal(0, 0.012, A.shape)
     return np.clip(A, 0, 1).astype(np.float32)
+
+# %% ../nbs/11_phantom.ipynb #2a5ee9d9
+def render_phantom(
+    findings:list=(),        # `Finding`s to draw (from `mesh_findings`)
+    size:int=64,             # image height in pixels
+    seed:int=0,              # anatomy, placement and noise seed
+    width:int|None=None,     # image width (default: size + size//8, so that preprocessing crops as for real images)
+    mesh_terms:tuple=(),     # MeSH terms of the device findings (choose line, box or wires); taken from findings if empty
+)->np.ndarray:
+    "A chest-radiograph phantom, float32 H×W in [0, 1], showing `findings`"
+    rng = np.random.default_rng([seed, 0])           # anatomy: the same with or without findings
+    frng = np.random.default_rng([seed, 1])          # placement of findings
+    nrng = np.random.default_rng([seed, 2])          # exposure and noise
+    Xc, Y, e = _phantom_grid(size, width)
+    fs = list(findings)
+    A, g = _anatomy(rng, fs, Xc, Y, e)
+    terms = list(mesh_terms) or [f.term for f in fs if f.name == "device"]
+    for f in fs:
+        if f.name in _DRAW: A = _DRAW[f.name](A, f, g, frng, Xc, Y, e, size)
+        elif f.name == "device": A = _device(A, terms.pop(0) if terms else f.term, g, frng, Xc, Y, e, size)
+    return _exposure(A, nrng)
 
 # %% ../nbs/11_phantom.ipynb #167e4ac6
 def finding_gallery(size:int=96, seed:int=0):
@@ -212,7 +256,8 @@ def lung_masks(
                     a = np.asarray(im.convert("L").resize((size, size), Image.BILINEAR), np.float32) / 255 > 0.5
             except Exception: continue
             frac, h = a.mean(), size // 2
-            if 0.1 <= frac <= 0.5 and a[:, :h].mean() > 0.03 and a[:, h:].mean() > 0.03: out.append(a.astype(np.float32))
+            if 0.1 <= frac <= 0.5 and a[:, :h].mean() > 0.03 and a[:, h:].mean() > 0.03:
+                out.append(a.astype(np.float32))
     return out
 
 # %% ../nbs/11_phantom.ipynb #5dbdaf01
@@ -226,7 +271,8 @@ def phantom_prompt(
     kind:str="findings+report",  # one of PHANTOM_PROMPTS
 )->str:
     "The prompt of a phantom_iu item: its report, its findings line ('Findings: nodule, opacity.'), or the line then the report"
-    if kind not in PHANTOM_PROMPTS: raise DataError(f"phantom_iu prompt must be one of {', '.join(PHANTOM_PROMPTS)}; got {kind!r}")
+    if kind not in PHANTOM_PROMPTS:
+        raise DataError(f"phantom_iu prompt must be one of {', '.join(PHANTOM_PROMPTS)}; got {kind!r}")
     line = f"Findings: {', '.join(labels) or 'no finding'}."
     return {"report": report, "findings": line, "findings+report": f"{line} {report}"}[kind]
 
@@ -242,7 +288,8 @@ def phantom_iu(
 )->CXRDataset:
     "Real IU X-Ray reports (from torchxrayvision) paired with rendered phantoms that show their MeSH findings"
     phantom_prompt("", [], prompt)   # a bad `prompt` fails before the reports are read
-    if root is not None: raise DataError("phantom_iu needs no root: its reports ship with torchxrayvision; use load_dataset('iu_xray', root) for real images")
+    if root is not None: raise DataError("phantom_iu needs no root: its reports ship with torchxrayvision; "
+                                         "use load_dataset('iu_xray', root) for real images")
     vm, counts = nlmcxr_views(), Counts()
     items = iu_items(nlmcxr_reports(), lambda i: vm.get(openi_image_key(i)), unknown_view, counts)
     for it in items:
@@ -250,7 +297,8 @@ def phantom_iu(
         it["seed"] = _item_seed(seed, it["image"]); it["prompt"] = phantom_prompt(it["prompt"], it["labels"], prompt)
     render = lambda it: render_phantom(it["findings"], size, it["seed"])
     info = {"reports": "torchxrayvision data/NLMCXR_reports.tgz (real IU X-Ray text)",
-            "views": "torchxrayvision data/nlmcxr_dicom_metadata.csv.gz", "images": "rendered phantoms (render_phantom)",
+            "views": "torchxrayvision data/nlmcxr_dicom_metadata.csv.gz",
+            "images": "rendered phantoms (render_phantom)",
             "unknown view": unknown_view, "prompt": prompt}
     return _split_dataset(items, "phantom_iu", split, size, seed, (0.8, 0.16, 0.04), ("train", "val", "test"),
                           counts, split_file, strict, info, load=render, extra=("labels",))

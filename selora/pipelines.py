@@ -41,10 +41,12 @@ def sd_scheduler(
 ):
     "SD's noise schedule (scaled linear betas 0.00085–0.012, 1000 steps) as a DDIM or DDPM scheduler; SD 1.x's by default"
     from diffusers import DDIMScheduler, DDPMScheduler
-    if prediction_type not in ("epsilon", "v_prediction"): raise ValueError(f"unknown prediction_type {prediction_type!r}; choose 'epsilon' or 'v_prediction'")
+    if prediction_type not in ("epsilon", "v_prediction"):
+        raise ValueError(f"unknown prediction_type {prediction_type!r}; choose 'epsilon' or 'v_prediction'")
     cfg = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
                prediction_type=prediction_type, rescale_betas_zero_snr=zero_snr)
-    if kind == "ddim": return DDIMScheduler(**cfg, set_alpha_to_one=False, steps_offset=1, timestep_spacing="trailing" if zero_snr else "leading")
+    if kind == "ddim":
+        return DDIMScheduler(**cfg, set_alpha_to_one=False, steps_offset=1, timestep_spacing="trailing" if zero_snr else "leading")
     if kind == "ddpm": return DDPMScheduler(**cfg)
     raise ValueError(f"unknown scheduler kind {kind!r}; choose 'ddim' or 'ddpm'")
 
@@ -60,7 +62,8 @@ def build_models(
     p = PRESETS[preset]
     torch.manual_seed(seed)
     vae, unet, te = AutoencoderKL(**p["vae"]), UNet2DConditionModel(**p["unet"]), CLIPTextModel(CLIPTextConfig(**p["text"]))
-    with torch.no_grad(): vae.quant_conv.bias[vae.config.latent_channels:] = -8.0   # start with a narrow posterior (std ≈ 0.02), see below
+    # start with a narrow posterior (std ≈ 0.02), see below
+    with torch.no_grad(): vae.quant_conv.bias[vae.config.latent_channels:] = -8.0
     emb = te.get_input_embeddings()
     with torch.no_grad(): emb.weight.copy_(torch.randn(emb.weight.shape, generator=torch.Generator().manual_seed(seed + 7919)) * 0.02)
     emb.weight.requires_grad_(False)
@@ -106,7 +109,8 @@ def _check_family(index:Path|str|None, where:str):
     if cls == "StableDiffusionPipeline": return
     fam = FAMILIES.get(cls, next((f for k, f in FAMILIES.items() if cls.startswith(k.replace("Pipeline", ""))), None))
     raise BaseModelError(f"{where} is a {cls} pipeline" + (f" ({fam})" if fam else "") + ": selora's training fine-tunes SD 1.x/2.x "
-                         "pipelines (a U-Net trained with DDPM ε- or v-prediction), and would train another family with the wrong objective"
+                         "pipelines (a U-Net trained with DDPM ε- or v-prediction), "
+                         "and would train another family with the wrong objective"
                          + (" (SD3 and Flux train with flow matching, SDXL with added conditions)" if fam else "")
                          + ". Its models take SeLoRA all the same: add_selora(pipe.transformer or pipe.unet), your training loop, "
                          "export_lora(path, transformer=..., unet=..., text_encoder_2=...)")
@@ -134,17 +138,21 @@ def load_base(
         _check_family(p/"model_index.json", str(p))
         return StableDiffusionPipeline.from_pretrained(p, local_files_only=True, **kw)
     if str(base_model).startswith(("/", ".", "~")) or str(base_model).count("/") != 1:
-        raise BaseModelError(f"base_model {str(base_model)!r} is neither an existing folder nor a hub id (owner/name). " + _how_to_get(SD15_ID))
+        raise BaseModelError(f"base_model {str(base_model)!r} is neither an existing folder nor a hub id (owner/name). "
+                             + _how_to_get(SD15_ID))
     offline = _offline() if local_files_only is None else local_files_only
     from huggingface_hub import try_to_load_from_cache
     cached = try_to_load_from_cache(str(base_model), "model_index.json")
     _check_family(cached if isinstance(cached, str) else None, f"'{base_model}'")
     try: return StableDiffusionPipeline.from_pretrained(str(base_model), local_files_only=True, **kw)   # the HF cache
     except (OSError, ValueError) as e: err = e
-    if offline: raise BaseModelError(f"'{base_model}' is not in the Hugging Face cache and the machine is offline. " + _how_to_get(str(base_model))) from err
+    if offline:
+        raise BaseModelError(f"'{base_model}' is not in the Hugging Face cache and the machine is offline. "
+                             + _how_to_get(str(base_model))) from err
     try: return StableDiffusionPipeline.from_pretrained(str(base_model), **kw)
     except (OSError, ValueError) as e:
-        raise BaseModelError(f"could not download '{base_model}' ({type(e).__name__}: {str(e).splitlines()[0][:200]}). " + _how_to_get(str(base_model))) from e
+        raise BaseModelError(f"could not download '{base_model}' ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
+                             + _how_to_get(str(base_model))) from e
 
 # %% ../nbs/08_pipelines.ipynb #bb5e0002
 def tiny_pipeline(seed:int=0):
@@ -155,7 +163,8 @@ def tiny_pipeline(seed:int=0):
     tok = clip_tokenizer()
     torch.manual_seed(seed)
     te = CLIPTextModel(CLIPTextConfig(**{**TINY_CLIP_TEXT, "vocab_size": len(tok), "max_position_embeddings": 77,
-                                         "bos_token_id": tok.bos_token_id, "eos_token_id": tok.eos_token_id, "pad_token_id": tok.pad_token_id}))
+                                         "bos_token_id": tok.bos_token_id, "eos_token_id": tok.eos_token_id,
+                                         "pad_token_id": tok.pad_token_id}))
     vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=32,
                         down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2)
     return StableDiffusionPipeline(unet=UNet2DConditionModel(**TINY_UNET), text_encoder=te, vae=vae, tokenizer=tok,

@@ -331,7 +331,8 @@ def _parse_openi(src, fname:str)->dict:
     except ET.ParseError as e: raise DataError(f"{fname}: not a readable XML report ({e})") from e
     text = {e.get("Label"): (e.text or "") for e in r.iter("AbstractText")}
     for fld in ("FINDINGS", "IMPRESSION"):
-        if fld not in text: raise DataError(f"{fname}: missing field <AbstractText Label=\"{fld}\"> (an OpenI IU X-Ray report XML needs it)")
+        if fld not in text:
+            raise DataError(f"{fname}: missing field <AbstractText Label=\"{fld}\"> (an OpenI IU X-Ray report XML needs it)")
     mesh = r.find("MeSH")
     if mesh is None: raise DataError(f"{fname}: missing field <MeSH> (an OpenI IU X-Ray report XML needs it, even if empty)")
     uid = r.find("uId")

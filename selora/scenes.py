@@ -19,8 +19,10 @@ __all__ = ['COLOURS', 'SHAPES', 'POSITIONS', 'PHRASES', 'caption', 'all_single_p
 COLOURS = {"red": (0.86, 0.16, 0.16), "green": (0.16, 0.71, 0.24), "blue": (0.16, 0.31, 0.90),
            "yellow": (0.92, 0.82, 0.16), "purple": (0.60, 0.24, 0.80), "white": (0.94, 0.94, 0.94)}
 SHAPES = ("circle", "square", "triangle")
-POSITIONS = {"left": (0.27, 0.5), "right": (0.73, 0.5), "top": (0.5, 0.27), "bottom": (0.5, 0.73), "center": (0.5, 0.5)}  # (x, y) as fractions
-PHRASES = {"left": "on the left", "right": "on the right", "top": "at the top", "bottom": "at the bottom", "center": "in the center"}
+# (x, y) as fractions
+POSITIONS = {"left": (0.27, 0.5), "right": (0.73, 0.5), "top": (0.5, 0.27), "bottom": (0.5, 0.73), "center": (0.5, 0.5)}
+PHRASES = {"left": "on the left", "right": "on the right", "top": "at the top", "bottom": "at the bottom",
+           "center": "in the center"}
 
 def caption(
     objects:list,  # (colour, shape, position) triples
@@ -72,7 +74,8 @@ def sample_scene(
     for c, s, p in objects:
         cx, cy = np.asarray(POSITIONS[p]) + rng.uniform(-0.05, 0.05, 2)
         rgb = np.clip(np.asarray(COLOURS[c]) + rng.uniform(-0.05, 0.05, 3), 0, 1)
-        objs.append(dict(colour=c, shape=s, position=p, cx=float(cx), cy=float(cy), r=float(rng.uniform(lo, hi)), rgb=tuple(rgb.tolist())))
+        objs.append(dict(colour=c, shape=s, position=p, cx=float(cx), cy=float(cy), r=float(rng.uniform(lo, hi)),
+                         rgb=tuple(rgb.tolist())))
     bg = (float(rng.uniform(0.04, 0.3)), tuple(rng.uniform(-0.03, 0.03, 3).tolist()), *rng.uniform(-0.1, 0.1, 2).tolist())
     return dict(objects=objs, bg=bg, caption=caption([(o["colour"], o["shape"], o["position"]) for o in objs]))
 
@@ -138,7 +141,8 @@ def generic_image(
         img = c0 * (1 - t) + c1 * t
     else:
         if rng.random() < 0.6:   # smooth noise at coarse scales
-            img = sum(_smooth_noise(rng, size, int(c)) * w for c, w in zip(rng.choice([2, 4, 8], 2, replace=False), rng.uniform(0.05, 0.3, 2)))
+            img = sum(_smooth_noise(rng, size, int(c)) * w
+                      for c, w in zip(rng.choice([2, 4, 8], 2, replace=False), rng.uniform(0.05, 0.3, 2)))
             img = img + rng.uniform(0.2, 0.8, 3)
         else:                     # stripes of at most 4 periods per image (finer ones cannot pass 8×8 latents)
             th, f = rng.uniform(0, np.pi), rng.uniform(1, 4)
@@ -154,8 +158,10 @@ def generic_batch(
 )->torch.Tensor:
     "The VAE's training batch at `step`: n×3×size×size in [-1, 1], deterministic for (seed, step)"
     rng, drng = np.random.default_rng([seed, 1, step]), np.random.default_rng([seed, 3, step])
-    imgs = [generic_image(rng, size) for _ in range(n)]   # drawn whatever domain_share is, so the generic ones do not depend on it
-    if domain_share > 0: imgs = [render_scene(sample_scene(drng), size) if drng.random() < domain_share else im for im in imgs]
+    # drawn whatever domain_share is, so the generic ones do not depend on it
+    imgs = [generic_image(rng, size) for _ in range(n)]
+    if domain_share > 0:
+        imgs = [render_scene(sample_scene(drng), size) if drng.random() < domain_share else im for im in imgs]
     return torch.stack([_to_tensor(im) for im in imgs])
 
 # %% ../nbs/16_scenes.ipynb #f3c8b2db
@@ -233,7 +239,9 @@ def reconstruction_error(
     batch:int=64,
 )->dict:
     "Mean absolute error and PSNR (dB) of VAE reconstructions (posterior mean), on [0, 1] images"
-    rec = torch.cat([vae.decode(vae.encode(images[i:i + batch]).latent_dist.mean).sample.clamp(-1, 1) for i in range(0, len(images), batch)])
+    rec = torch.cat([vae.decode(vae.encode(images[i:i + batch]).latent_dist.mean).sample.clamp(-1, 1)
+                     for i in range(0, len(images), batch)])
     a, b = (images + 1) / 2, (rec + 1) / 2
     mse = ((a - b) ** 2).mean((1, 2, 3))
-    return dict(mae=float((a - b).abs().mean()), psnr=float((10 * torch.log10(1 / mse.clamp_min(1e-10))).mean()), n=len(images))
+    return dict(mae=float((a - b).abs().mean()), psnr=float((10 * torch.log10(1 / mse.clamp_min(1e-10))).mean()),
+                n=len(images))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv, dataclasses, functools, itertools, json, math, os, shutil, time, typing
 from contextlib import nullcontext
 from dataclasses import dataclass, field, asdict
+from fastcore.basics import patch
 from pathlib import Path
 import torch
 from torch import nn
@@ -27,7 +28,8 @@ __all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA
 
 # %% ../nbs/12_train.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
-LR_SCHEDULERS = ("constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts", "polynomial")   # diffusers' get_scheduler
+# diffusers' get_scheduler
+LR_SCHEDULERS = ("constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts", "polynomial")
 
 def _check_training_options(c):
     "The checks of the options named after diffusers' training scripts' (TrainConfig calls it)"
@@ -36,7 +38,8 @@ def _check_training_options(c):
     for k in ("lr_warmup_steps", "dataloader_num_workers"):
         if getattr(c, k) < 0: raise bad(k, "must be >= 0")
     if c.lr_warmup_steps and c.lr_scheduler == "constant":
-        raise bad("lr_warmup_steps", "does nothing with lr_scheduler='constant' (diffusers ignores it): use 'constant_with_warmup'")
+        raise bad("lr_warmup_steps",
+                  "does nothing with lr_scheduler='constant' (diffusers ignores it): use 'constant_with_warmup'")
     for k in ("adam_beta1", "adam_beta2"):
         if not 0 <= getattr(c, k) < 1: raise bad(k, "must be in [0, 1)")
     if not c.adam_epsilon > 0: raise bad("adam_epsilon", "must be > 0")
@@ -44,22 +47,27 @@ def _check_training_options(c):
         if getattr(c, k) < 0: raise bad(k, "must be >= 0")
     for k in ("max_grad_norm", "snr_gamma", "text_encoder_lr"):
         if getattr(c, k) is not None and not getattr(c, k) > 0: raise bad(k, "must be > 0 or None")
-    if not all(isinstance(p, str) and p for p in c.validation_prompts): raise bad("validation_prompts", "must be a list of non-empty strings")
+    if not all(isinstance(p, str) and p for p in c.validation_prompts):
+        raise bad("validation_prompts", "must be a list of non-empty strings")
     for k in ("validation_steps", "num_validation_images"):
         if getattr(c, k) is not None and getattr(c, k) < 1: raise bad(k, "must be >= 1")
     if c.cache_text_embeddings and c.train_text_encoder:
-        raise bad("cache_text_embeddings", "needs train_text_encoder=False: an adapted text encoder changes its embeddings every step")
+        raise bad("cache_text_embeddings",
+                  "needs train_text_encoder=False: an adapted text encoder changes its embeddings every step")
     if c.text_encoder_lr is not None and not c.train_text_encoder:
-        raise bad("text_encoder_lr", "is the text encoder's learning rate, but train_text_encoder=False leaves it without adapters")
+        raise bad("text_encoder_lr",
+                  "is the text encoder's learning rate, but train_text_encoder=False leaves it without adapters")
 
 # %% ../nbs/12_train.ipynb #cc3e03s0
 @dataclass
 class TrainConfig:
     "Everything a training run needs (the paper's defaults, §3.5)"
     method:str = "selora"            # selora, lora, dylora or adalora
-    protocol:str = "paper"           # "paper": each method as the paper configures it; "matched": one update scale, tuned lrs
+    # "paper": each method as the paper configures it; "matched": one update scale, tuned lrs
+    protocol:str = "paper"
     growth_test:str = "paper"        # SeLoRA's growth test: "paper" (the paper's text) or "released" (the authors' code)
-    dataset:str = "phantom_iu"       # phantom_iu (embedded), iu_xray, montgomery, folder, hf (a `datasets` dataset) or imagefolder
+    # phantom_iu (embedded), iu_xray, montgomery, folder, hf (a `datasets` dataset) or imagefolder
+    dataset:str = "phantom_iu"
     data_dir:str|None = None         # dataset folder (not needed for phantom_iu); for hf a hub id or a datasets folder
     phantom_prompt:str = "findings+report"   # phantom_iu's prompts: "findings+report", "report" (the paper's) or "findings"
     image_column:str = "image"       # hf / imagefolder: the image column (diffusers' --image_column)
@@ -73,13 +81,15 @@ class TrainConfig:
     max_steps:int|None = None        # stop after this many optimizer steps (None: run all epochs)
     batch_size:int = 8               # the global batch of one optimizer step (all processes and micro-batches together)
     grad_accum:int = 1               # micro-batches per optimizer step (gradient accumulation)
-    lr:float|None = None             # Adam's learning rate; None: the protocol's (paper: 1e-4 for all; matched: tuned per method)
+    # Adam's learning rate; None: the protocol's (paper: 1e-4 for all; matched: tuned per method)
+    lr:float|None = None
     scale:float|None = None          # the update scale s = alpha / rank of every method; None: the protocol's
     resolution:int = 64              # image side; 224 in the paper, 64 for the CPU default
     out_dir:str = "runs/train"
     checkpoint_every:int = 200       # optimizer steps between checkpoints (also one at each epoch end)
     keep_checkpoints:int = 2
-    mixed_precision:str = "no"       # no, fp16 or bf16: autocast, and the frozen VAE, U-Net and text encoder in that dtype (adapters stay float32)
+    # no, fp16 or bf16: autocast, and the frozen VAE, U-Net and text encoder in that dtype (adapters stay float32)
+    mixed_precision:str = "no"
     resume:bool = True               # carry on from the last checkpoint in out_dir
     overwrite:bool = False           # start over even if out_dir holds a run
     adapter:dict = field(default_factory=dict)   # extra adapter options (e.g. alpha)
@@ -90,7 +100,8 @@ class TrainConfig:
     adam_beta2:float = 0.999
     adam_weight_decay:float = 0.0    # > 0: AdamW's decoupled weight decay (diffusers' default 1e-2); 0: Adam, as the paper
     adam_epsilon:float = 1e-8
-    max_grad_norm:float|None = None  # clip the adapter gradients' global norm (diffusers: 1.0); None: no clipping, as the paper
+    # clip the adapter gradients' global norm (diffusers: 1.0); None: no clipping, as the paper
+    max_grad_norm:float|None = None
     snr_gamma:float|None = None      # Min-SNR-γ loss weighting (diffusers recommends 5.0); None: plain MSE
     noise_offset:float = 0.0         # diffusers' noise offset: noise + noise_offset · N(0, 1) per image and channel
     train_text_encoder:bool = True   # adapters in the text encoder as well as the U-Net (the paper: both)
@@ -99,39 +110,13 @@ class TrainConfig:
     dataloader_num_workers:int = 0       # worker processes that load and collate the batches (0: in the main process)
     cache_latents:bool = False           # encode each training image once with the frozen VAE (its posterior's mean and std)
     cache_text_embeddings:bool = False   # encode each training prompt once (only with train_text_encoder=False)
-    validation_prompts:list = field(default_factory=list)   # prompts drawn during training: PNG grids in out_dir/validation, TensorBoard
+    # prompts drawn during training: PNG grids in out_dir/validation, TensorBoard
+    validation_prompts:list = field(default_factory=list)
     validation_steps:int|None = None     # draw them every this many steps (None: at each epoch's end)
     num_validation_images:int = 1        # images per validation prompt
     validation_guidance_scale:float = 7.5    # their classifier-free guidance (the embedded base: 1.0)
 
-    def __post_init__(self):
-        for f in dataclasses.fields(self):
-            v, t = getattr(self, f.name), str(f.type).replace(" ", "")
-            ok = {"str": isinstance(v, str), "int": isinstance(v, int) and not isinstance(v, bool),
-                  "float": isinstance(v, (int, float)) and not isinstance(v, bool), "bool": isinstance(v, bool),
-                  "dict": isinstance(v, dict), "list": isinstance(v, list), "str|None": v is None or isinstance(v, str),
-                  "float|None": v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)),
-                  "int|None": v is None or (isinstance(v, int) and not isinstance(v, bool))}[t]
-            if not ok: raise TypeError(f"config field {f.name!r} must be {t}, got {v!r} ({type(v).__name__})")
-        if self.method not in ("selora", "lora", "dylora", "adalora"):
-            raise ValueError(f"config field 'method' must be one of selora, lora, dylora, adalora; got {self.method!r}")
-        for k in ("epochs", "batch_size", "grad_accum", "resolution", "checkpoint_every", "keep_checkpoints", "interval", "rank"):
-            if getattr(self, k) < 1: raise ValueError(f"config field {k!r} must be >= 1, got {getattr(self, k)!r}")
-        if self.batch_size % self.grad_accum:
-            raise ValueError(f"config field 'batch_size'={self.batch_size} must be divisible by 'grad_accum'={self.grad_accum} "
-                             "(an optimizer step splits its batch into grad_accum equal micro-batches)")
-        if self.max_steps is not None and self.max_steps < 1: raise ValueError(f"config field 'max_steps' must be >= 1 or None, got {self.max_steps!r}")
-        for k in ("lr", "scale"):
-            if getattr(self, k) is not None and not getattr(self, k) > 0: raise ValueError(f"config field {k!r} must be > 0 or None, got {getattr(self, k)!r}")
-        for k, valid in (("protocol", PROTOCOLS), ("growth_test", tuple(GROWTH_TESTS)), ("phantom_prompt", PHANTOM_PROMPTS), ("dataset", DATASETS)):
-            if getattr(self, k) not in valid: raise ValueError(f"config field {k!r} must be one of {', '.join(valid)}; got {getattr(self, k)!r}")
-        if self.growth_test != "paper" and self.method != "selora":
-            raise ValueError(f"config field 'growth_test' is SeLoRA's; method {self.method!r} takes only 'paper', got {self.growth_test!r}")
-        if self.growth_test == "released" and self.mixed_precision == "fp16":
-            raise ValueError("config field 'growth_test'='released' compares gradients of two passes, which fp16's changing loss scale "
-                             "would distort: use mixed_precision='bf16' or 'no'")
-        if self.mixed_precision not in ("no", "fp16", "bf16"): raise ValueError(f"config field 'mixed_precision' must be no, fp16 or bf16, got {self.mixed_precision!r}")
-        _check_training_options(self)
+    def __post_init__(self): self._validate()   # the checks: `_validate`, below
 
     @classmethod
     def from_dict(cls, d:dict)->"TrainConfig":
@@ -141,10 +126,50 @@ class TrainConfig:
         if unknown: raise ValueError(f"unknown config key {unknown[0]!r}; valid keys: {', '.join(sorted(names))}")
         return cls(**d)
 
+# %% ../nbs/12_train.ipynb #7ca2ff82
+@patch
+def _validate(self:TrainConfig):
+    "The field types, ranges and combinations, checked when a config is made (`__post_init__`)"
+    for f in dataclasses.fields(self):
+        v, t = getattr(self, f.name), str(f.type).replace(" ", "")
+        ok = {"str": isinstance(v, str), "int": isinstance(v, int) and not isinstance(v, bool),
+              "float": isinstance(v, (int, float)) and not isinstance(v, bool), "bool": isinstance(v, bool),
+              "dict": isinstance(v, dict), "list": isinstance(v, list), "str|None": v is None or isinstance(v, str),
+              "float|None": v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)),
+              "int|None": v is None or (isinstance(v, int) and not isinstance(v, bool))}[t]
+        if not ok: raise TypeError(f"config field {f.name!r} must be {t}, got {v!r} ({type(v).__name__})")
+    if self.method not in ("selora", "lora", "dylora", "adalora"):
+        raise ValueError(f"config field 'method' must be one of selora, lora, dylora, adalora; got {self.method!r}")
+    for k in ("epochs", "batch_size", "grad_accum", "resolution", "checkpoint_every", "keep_checkpoints", "interval",
+              "rank"):
+        if getattr(self, k) < 1: raise ValueError(f"config field {k!r} must be >= 1, got {getattr(self, k)!r}")
+    if self.batch_size % self.grad_accum:
+        raise ValueError(f"config field 'batch_size'={self.batch_size} must be divisible by "
+                         f"'grad_accum'={self.grad_accum} "
+                         "(an optimizer step splits its batch into grad_accum equal micro-batches)")
+    if self.max_steps is not None and self.max_steps < 1:
+        raise ValueError(f"config field 'max_steps' must be >= 1 or None, got {self.max_steps!r}")
+    for k in ("lr", "scale"):
+        if getattr(self, k) is not None and not getattr(self, k) > 0:
+            raise ValueError(f"config field {k!r} must be > 0 or None, got {getattr(self, k)!r}")
+    for k, valid in (("protocol", PROTOCOLS), ("growth_test", tuple(GROWTH_TESTS)), ("phantom_prompt", PHANTOM_PROMPTS),
+                     ("dataset", DATASETS)):
+        if getattr(self, k) not in valid:
+            raise ValueError(f"config field {k!r} must be one of {', '.join(valid)}; got {getattr(self, k)!r}")
+    if self.growth_test != "paper" and self.method != "selora":
+        raise ValueError(f"config field 'growth_test' is SeLoRA's; method {self.method!r} takes only 'paper', "
+                         f"got {self.growth_test!r}")
+    if self.growth_test == "released" and self.mixed_precision == "fp16":
+        raise ValueError("config field 'growth_test'='released' compares gradients of two passes, "
+                         "which fp16's changing loss scale would distort: use mixed_precision='bf16' or 'no'")
+    if self.mixed_precision not in ("no", "fp16", "bf16"):
+        raise ValueError(f"config field 'mixed_precision' must be no, fp16 or bf16, got {self.mixed_precision!r}")
+    _check_training_options(self)
+
 # %% ../nbs/12_train.ipynb #19e7e7b6
 MATCHED_SCALE = 8.0                 # SeLoRA's own s: alpha 8 at rank 1 (§3.5)
 MATCHED_LR = dict(selora=1e-3, lora=1e-3, dylora=3e-3, adalora=3e-3)   # picked by the 800-step sweep below
-ADALORA_SCHEDULE = (0.1, 0.6)       # tinit and tfinal as fractions of the run (the AdaLoRA authors' MNLI run: 0.093, 0.58)
+ADALORA_SCHEDULE = (0.1, 0.6)   # tinit and tfinal as fractions of the run (the AdaLoRA authors' MNLI run: 0.093, 0.58)
 
 def _reference_rank(method:str, opts:dict)->int:
     "The rank that divides alpha in the method's scale: r₀ (SeLoRA), r (LoRA), r_max (DyLoRA), init_r (AdaLoRA)"
@@ -162,7 +187,8 @@ def method_options(cfg:TrainConfig, total:int)->dict:
          "dylora": dict(rank=cfg.rank, seed=cfg.seed), "lora": dict(rank=cfg.rank)}[m]
     if m == "selora" and cfg.growth_test == "paper": del a["growth_test"]   # (the adapter's own default)
     if matched and m == "adalora":
-        a |= dict(tinit=round(ADALORA_SCHEDULE[0] * total), tfinal=max(1, round(ADALORA_SCHEDULE[1] * total)), orth_reg_weight=0.1)
+        a |= dict(tinit=round(ADALORA_SCHEDULE[0] * total), tfinal=max(1, round(ADALORA_SCHEDULE[1] * total)),
+                  orth_reg_weight=0.1)
     s = cfg.scale if cfg.scale is not None else MATCHED_SCALE if matched else None
     r0 = _reference_rank(m, a | cfg.adapter)
     if s is not None: a["alpha"] = s * r0
@@ -182,10 +208,12 @@ def _flatten_optimizer(sd:dict)->tuple[dict, dict]:
     return tensors, {"state": state, "param_groups": sd["param_groups"]}
 
 def _unflatten_optimizer(tensors:dict, meta:dict)->dict:
-    state = {int(i): {k: (tensors[f"{i}.{k}"] if v == "tensor" else v) for k, v in s.items()} for i, s in meta["state"].items()}
+    state = {int(i): {k: (tensors[f"{i}.{k}"] if v == "tensor" else v) for k, v in s.items()}
+             for i, s in meta["state"].items()}
     return {"state": state, "param_groups": meta["param_groups"]}
 
-def save_checkpoint(ckpt_dir:Path, step:int, adapter, optimizer, train_state:dict, generator:torch.Generator, keep:int=2)->Path:
+def save_checkpoint(ckpt_dir:Path, step:int, adapter, optimizer, train_state:dict, generator:torch.Generator,
+                    keep:int=2)->Path:
     "Write checkpoint-<step> atomically, point `latest` at it, drop older ones beyond `keep`"
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     final, tmp = ckpt_dir/f"checkpoint-{step:07d}", ckpt_dir/f".checkpoint-{step:07d}.tmp"
@@ -204,7 +232,8 @@ def save_checkpoint(ckpt_dir:Path, step:int, adapter, optimizer, train_state:dic
 def latest_checkpoint(ckpt_dir:Path)->Path|None:
     "The checkpoint `latest` points at, else the newest complete one"
     p = ckpt_dir/"latest"
-    if p.exists() and (ckpt_dir/p.read_text().strip()/"train_state.json").exists(): return ckpt_dir/p.read_text().strip()
+    if p.exists() and (ckpt_dir/p.read_text().strip()/"train_state.json").exists():
+        return ckpt_dir/p.read_text().strip()
     done = [c for c in sorted(ckpt_dir.glob("checkpoint-*")) if (c/"train_state.json").exists()]
     return done[-1] if done else None
 
@@ -214,7 +243,8 @@ def load_checkpoint(ckpt:Path, adapter, build_optimizer)->tuple:
     adapter.load(ckpt/"adapter.safetensors")      # ranks first, then weights
     opt = build_optimizer()
     with safe_open(str(ckpt/"optimizer.safetensors"), "pt") as f:
-        opt.load_state_dict(_unflatten_optimizer({k: f.get_tensor(k) for k in f.keys()}, json.loads(f.metadata()["meta"])))
+        opt.load_state_dict(_unflatten_optimizer({k: f.get_tensor(k) for k in f.keys()},
+                                                 json.loads(f.metadata()["meta"])))
     g = torch.Generator()
     with safe_open(str(ckpt/"rng.safetensors"), "pt") as f: g.set_state(f.get_tensor("generator"))
     return opt, json.loads((ckpt/"train_state.json").read_text()), g
@@ -228,7 +258,8 @@ def draw_noise(pipe, n:int, size:tuple[int, int], generator:torch.Generator, noi
     shape = (n, vc.latent_channels, size[0] // f, size[1] // f)
     eps, noise = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
     t = torch.randint(0, pipe.scheduler.config.num_train_timesteps, (n,), generator=generator)
-    if noise_offset:   # diffusers' noise offset: one constant per image and channel (drawn last, so 0 changes no other draw)
+    # diffusers' noise offset: one constant per image and channel (drawn last, so 0 changes no other draw)
+    if noise_offset:
         noise = noise + noise_offset * torch.randn((n, shape[1], 1, 1), generator=generator)
     return eps, noise, t
 
@@ -238,8 +269,9 @@ def snr_loss_weights(sched, t:torch.Tensor, gamma:float)->torch.Tensor:
     from diffusers.training_utils import compute_snr
     snr = compute_snr(sched, t)
     if sched.config.prediction_type == "epsilon":
-        if (snr == 0).any(): raise ValueError("snr_gamma with ε-prediction divides by the SNR, which is 0 at this schedule's last "
-                                              "timestep (zero terminal SNR): use a v-prediction base, or snr_gamma=None")
+        if (snr == 0).any():
+            raise ValueError("snr_gamma with ε-prediction divides by the SNR, which is 0 at this schedule's last "
+                             "timestep (zero terminal SNR): use a v-prediction base, or snr_gamma=None")
         return snr.clamp(max=gamma) / snr
     return snr.clamp(max=gamma) / (snr + 1)
 
@@ -257,9 +289,11 @@ def diffusion_loss(pipe, pixel_values=None, input_ids=None, generator:torch.Gene
     if draws is None: draws = draw_noise(pipe, pixel_values.shape[0], pixel_values.shape[-2:], generator)
     eps_lat, noise, t = draws
     with torch.no_grad():
-        mean, std = latent_dist if latent_dist is not None else _posterior(vae, pixel_values.to(dev, vae.dtype))   # the VAE's posterior
+        # the VAE's posterior
+        mean, std = latent_dist if latent_dist is not None else _posterior(vae, pixel_values.to(dev, vae.dtype))
         if mean.shape != eps_lat.shape:
-            raise ValueError(f"the VAE gives latents of shape {tuple(mean.shape)}, the draws have {tuple(eps_lat.shape)}")
+            raise ValueError(f"the VAE gives latents of shape {tuple(mean.shape)}, "
+                             f"the draws have {tuple(eps_lat.shape)}")
         # sample the latent with the drawn ε, then add the drawn noise at the drawn timestep (forward diffusion)
         latents = (mean.to(dev) + std.to(dev) * eps_lat.to(dev, mean.dtype)) * vae.config.scaling_factor
     noise, t = noise.to(dev, latents.dtype), t.to(dev)
@@ -270,7 +304,7 @@ def diffusion_loss(pipe, pixel_values=None, input_ids=None, generator:torch.Gene
     target = noise if sched.config.prediction_type == "epsilon" else sched.get_velocity(latents, noise, t)
     if snr_gamma is None: return nn.functional.mse_loss(pred.float(), target.float())
     per = nn.functional.mse_loss(pred.float(), target.float(), reduction="none").mean(dim=list(range(1, pred.ndim)))
-    return (per * snr_loss_weights(sched, t, snr_gamma)).mean()     # still a mean over samples (what SeLoRA's probe assumes)
+    return (per * snr_loss_weights(sched, t, snr_gamma)).mean()   # a mean over samples (what SeLoRA's probe assumes)
 
 # %% ../nbs/12_train.ipynb #4ed97700
 class TrainingError(RuntimeError): pass
@@ -292,8 +326,9 @@ def _collate(ds, idx, tokenizer): return _collate_items([ds[i] for i in idx], to
 # %% ../nbs/12_train.ipynb #a5174039
 NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints",   # change nothing a run computes
              "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale")
-RESUMABLE = NO_EFFECT + ("max_steps", "epochs")                                         # may change when a run carries on
-LEGACY = {"phantom_prompt": LEGACY_PROMPT}   # what a run made before a field existed ran with, where not the field's default
+RESUMABLE = NO_EFFECT + ("max_steps", "epochs")   # may change when a run carries on
+# what a run made before a field existed ran with, where not the field's default
+LEGACY = {"phantom_prompt": LEGACY_PROMPT}
 
 def run_field(cfg:dict, k:str):
     "Field k of a run's config.json dict, for runs made before the field existed too"
@@ -333,7 +368,8 @@ def _peak_memory_mb(device)->dict:
     "Peak memory: the process's maximum resident set, and CUDA's peak allocation on a GPU"
     import resource
     out = {"max_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-    if getattr(device, "type", "cpu") == "cuda": out["cuda_max_allocated"] = torch.cuda.max_memory_allocated(device) / 2**20
+    if getattr(device, "type", "cpu") == "cuda":
+        out["cuda_max_allocated"] = torch.cuda.max_memory_allocated(device) / 2**20
     return out
 
 def plot_training(out:Path):
@@ -347,7 +383,8 @@ def plot_training(out:Path):
     val = json.loads((out/"metrics.json").read_text())["val_losses"]
     if val: ax[0].plot(*zip(*val), "o-", label="validation")
     ax[0].set(xlabel="step", ylabel="loss", title="loss"); ax[0].legend()
-    ax[1].plot(steps, [int(r["total_rank"]) for r in rows]); ax[1].set(xlabel="step", ylabel="sum of ranks", title="total rank")
+    ax[1].plot(steps, [int(r["total_rank"]) for r in rows])
+    ax[1].set(xlabel="step", ylabel="sum of ranks", title="total rank")
     fig.tight_layout(); fig.savefig(out/"training_curves.png", dpi=100); plt.close(fig)
 
 # %% ../nbs/12_train.ipynb #ad3b74s0
@@ -405,7 +442,8 @@ def _check_out_dir(cfg:TrainConfig, out:Path, acc):
     "Refuse a finished run with other settings; start over if `overwrite`"
     if (out/"metrics.json").exists() and not cfg.overwrite:
         diff = config_changes(out, cfg)
-        raise TrainingError(f"{out} already holds a finished run (metrics.json)" + (f" with other settings ({diff})" if diff else "")
+        raise TrainingError(f"{out} already holds a finished run (metrics.json)"
+                            + (f" with other settings ({diff})" if diff else "")
                             + "; pass overwrite=True to start over or choose another out_dir")
     if acc.is_main_process and cfg.overwrite and out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -420,7 +458,8 @@ def _load_models(cfg:TrainConfig, acc):
     weight_dtype = {"no": None, "fp16": torch.float16, "bf16": torch.bfloat16}[cfg.mixed_precision]
     if weight_dtype is not None:     # the frozen base in half precision; the adapters (made later) stay float32
         for m in (pipe.vae, pipe.unet, pipe.text_encoder): _cast_base(m, weight_dtype)
-    autocast = (lambda: torch.autocast(acc.device.type, dtype=weight_dtype)) if weight_dtype is not None else nullcontext
+    autocast = ((lambda: torch.autocast(acc.device.type, dtype=weight_dtype)) if weight_dtype is not None
+                else nullcontext)
     # fp16 has a narrow exponent: scale the loss so that small gradients do not underflow (bf16 needs no scaling)
     scaler = torch.amp.GradScaler(acc.device.type, enabled=cfg.mixed_precision == "fp16")
     return pipe, autocast, scaler
@@ -429,69 +468,99 @@ def _load_models(cfg:TrainConfig, acc):
 def run_optimizer(cfg:TrainConfig, opts:dict, adapter, all_reduce=None)->torch.optim.Optimizer:
     "Adam over the adapter (AdamW when adam_weight_decay > 0, as diffusers' scripts), with its own group for text_encoder_lr"
     kw = dict(lr=opts["lr"], betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_epsilon)
-    if cfg.adam_weight_decay > 0: return adapter.make_optimizer(torch.optim.AdamW, all_reduce, cfg.text_encoder_lr, weight_decay=cfg.adam_weight_decay, **kw)
+    if cfg.adam_weight_decay > 0:
+        return adapter.make_optimizer(torch.optim.AdamW, all_reduce, cfg.text_encoder_lr,
+                                      weight_decay=cfg.adam_weight_decay, **kw)
     return adapter.make_optimizer(torch.optim.Adam, all_reduce, cfg.text_encoder_lr, **kw)
 
 def lr_schedule(cfg:TrainConfig, opt:torch.optim.Optimizer, total:int, step:int=0):
     "diffusers' `get_scheduler` for a run of `total` steps, at `step`: a resumed run takes the rate an uninterrupted one would"
     from diffusers.optimization import get_scheduler
-    for g in opt.param_groups: g.setdefault("initial_lr", g["lr"])   # the rates before any schedule (also in older checkpoints)
-    return get_scheduler(cfg.lr_scheduler, opt, num_warmup_steps=cfg.lr_warmup_steps, num_training_steps=total, last_epoch=step - 1)
+    # the rates before any schedule (also in older checkpoints)
+    for g in opt.param_groups: g.setdefault("initial_lr", g["lr"])
+    return get_scheduler(cfg.lr_scheduler, opt, num_warmup_steps=cfg.lr_warmup_steps, num_training_steps=total,
+                         last_epoch=step - 1)
 
 def _enable_checkpointing(pipe, text_encoder:bool):
     "Gradient checkpointing in the U-Net (and the text encoder), non-reentrant: the frozen base's inputs need no gradient"
     models = [("unet", pipe.unet)] + ([("text_encoder", pipe.text_encoder)] if text_encoder else [])
     for k, m in models:
-        if not (getattr(m, "_supports_gradient_checkpointing", False) or getattr(m, "supports_gradient_checkpointing", False)):
-            raise TrainingError(f"config field 'gradient_checkpointing': the {k} ({type(m).__name__}) does not support it; set it to false")
+        if not (getattr(m, "_supports_gradient_checkpointing", False)
+                or getattr(m, "supports_gradient_checkpointing", False)):
+            raise TrainingError(f"config field 'gradient_checkpointing': the {k} ({type(m).__name__}) "
+                                "does not support it; "
+                                "set it to false")
     pipe.unet.enable_gradient_checkpointing()
     if text_encoder:
         te = pipe.text_encoder
-        on = getattr(te, "activation_checkpointing_enable", None)    # transformers >= 5 (gradient_checkpointing_enable before)
+        on = getattr(te, "activation_checkpointing_enable", None)   # transformers >= 5 (before: gradient_checkpointing_enable)
         on({"use_reentrant": False}) if on else te.gradient_checkpointing_enable({"use_reentrant": False})
-        te.train()          # transformers checkpoints in training mode only (CLIP has no dropout: the outputs are the same)
+        te.train()   # transformers checkpoints in training mode only (CLIP has no dropout: the outputs are the same)
+
+# %% ../nbs/12_train.ipynb #d18029f4
+def _accelerator(cfg:TrainConfig):
+    "accelerate's processes and device (the precision is the run's own), once the launch fits the run's config"
+    from accelerate import Accelerator
+    acc = Accelerator(cpu=not torch.cuda.is_available())   # processes and device; the precision is the run's own
+    # `accelerate launch --mixed_precision`: refused, not dropped
+    if acc.mixed_precision not in ("no", cfg.mixed_precision):
+        raise TrainingError(f"accelerate asks for mixed precision {acc.mixed_precision!r} "
+                            "but the run's config field 'mixed_precision' is "
+                            f"{cfg.mixed_precision!r}: pass --mixed_precision {acc.mixed_precision} to selora-train "
+                            "(its own option), or launch without it")
+    if cfg.batch_size % (cfg.grad_accum * acc.num_processes):
+        raise TrainingError(f"config field 'batch_size'={cfg.batch_size} (the global batch) "
+                            "must be divisible by 'grad_accum' × processes "
+                            f"= {cfg.grad_accum} × {acc.num_processes}: "
+                            "every process takes an equal share of every micro-batch")
+    return acc
+
+# %% ../nbs/12_train.ipynb #cb559846
+def _start_or_resume(cfg:TrainConfig, out:Path, acc, adapter, opts:dict, build_opt)->tuple:
+    "(optimizer, train state, generator, step): from the latest checkpoint of a run with the same settings, or new"
+    state = dict(epoch=0, batch=0, best_val=None, best_step=None, val_losses=[])
+    ckpt = latest_checkpoint(out/"checkpoints") if cfg.resume else None
+    if ckpt is not None and (diff := config_changes(out, cfg, opts, ignore=RESUMABLE)):
+        raise TrainingError(f"{out} holds a run with other settings ({diff}); "
+                            "pass overwrite=True to start over or choose another out_dir")
+    if ckpt is not None:
+        opt, state, gen = load_checkpoint(ckpt, adapter, build_opt)
+        return opt, state, gen, state["step"]
+    opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
+    if acc.is_main_process: (out/"config.json").write_text(json.dumps(asdict(cfg) | {"resolved": opts}, indent=1))
+    return opt, state, gen, step
 
 # %% ../nbs/12_train.ipynb #ad3b7432
 def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     "Everything `train_step` needs: models, adapter, optimizer, scaler, generator and state, from the latest checkpoint if any"
-    from accelerate import Accelerator
     from selora.adapters import make_adapter
     cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
     out = Path(cfg.out_dir)
-    acc = Accelerator(cpu=not torch.cuda.is_available())   # processes and device; the precision is the run's own
-    if acc.mixed_precision not in ("no", cfg.mixed_precision):   # `accelerate launch --mixed_precision`: refused, not dropped
-        raise TrainingError(f"accelerate asks for mixed precision {acc.mixed_precision!r} but the run's config field 'mixed_precision' is "
-                            f"{cfg.mixed_precision!r}: pass --mixed_precision {acc.mixed_precision} to selora-train (its own option), or launch without it")
-    if cfg.batch_size % (cfg.grad_accum * acc.num_processes):
-        raise TrainingError(f"config field 'batch_size'={cfg.batch_size} (the global batch) must be divisible by 'grad_accum' × processes "
-                            f"= {cfg.grad_accum} × {acc.num_processes}: every process takes an equal share of every micro-batch")
+    acc = _accelerator(cfg)
     _check_out_dir(cfg, out, acc)
     pipe, autocast, scaler = _load_models(cfg, acc)
     train_ds, val_ds = datasets or (run_dataset(cfg, "train"), run_dataset(cfg, "val"))
     steps_per_epoch = len(train_ds) // cfg.batch_size
-    if steps_per_epoch == 0: raise TrainingError(f"the training split has {len(train_ds)} items, fewer than batch_size={cfg.batch_size}")
+    if steps_per_epoch == 0:
+        raise TrainingError(f"the training split has {len(train_ds)} items, fewer than batch_size={cfg.batch_size}")
     total = min(cfg.max_steps or 10**12, steps_per_epoch * cfg.epochs)
-    opts = method_options(cfg, total)                  # the protocol's lr, scale and adapter options (recorded in config.json)
-    if cfg.lr_warmup_steps >= total: raise TrainingError(f"config field 'lr_warmup_steps'={cfg.lr_warmup_steps} is not shorter than the run ({total} steps)")
+    opts = method_options(cfg, total)   # the protocol's lr, scale and adapter options (recorded in config.json)
+    if cfg.lr_warmup_steps >= total:
+        raise TrainingError(f"config field 'lr_warmup_steps'={cfg.lr_warmup_steps} "
+                            f"is not shorter than the run ({total} steps)")
     torch.manual_seed(cfg.seed)
     if not cfg.train_text_encoder: pipe.text_encoder.requires_grad_(False)
-    adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder if cfg.train_text_encoder else None, **opts["adapter"])
+    adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder if cfg.train_text_encoder else None,
+                           **opts["adapter"])
     if cfg.gradient_checkpointing: _enable_checkpointing(pipe, cfg.train_text_encoder)
     all_reduce = _process_mean(acc.num_processes) if acc.num_processes > 1 else None   # same growth on every process
     build_opt = lambda: run_optimizer(cfg, opts, adapter, all_reduce)
-    state = dict(epoch=0, batch=0, best_val=None, best_step=None, val_losses=[])
-    ckpt = latest_checkpoint(out/"checkpoints") if cfg.resume else None
-    if ckpt is not None and (diff := config_changes(out, cfg, opts, ignore=RESUMABLE)):
-        raise TrainingError(f"{out} holds a run with other settings ({diff}); pass overwrite=True to start over or choose another out_dir")
-    if ckpt is not None:
-        opt, state, gen = load_checkpoint(ckpt, adapter, build_opt)
-        step = state["step"]
-    else:
-        opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
-        if acc.is_main_process: (out/"config.json").write_text(json.dumps(asdict(cfg) | {"resolved": opts}, indent=1))
-    run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts, lr_schedule(cfg, opt, total, step))
+    opt, state, gen, step = _start_or_resume(cfg, out, acc, adapter, opts, build_opt)
+    run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts,
+              lr_schedule(cfg, opt, total, step))
     if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
-    if cfg.cache_latents or cfg.cache_text_embeddings: run.cache = build_cache(run)   # in memory: a resumed run builds it again
+    # in memory: a resumed run builds it again
+    if cfg.cache_latents or cfg.cache_text_embeddings: run.cache = build_cache(run)
     return run
 
 # %% ../nbs/12_train.ipynb #ad3b744c
@@ -506,11 +575,14 @@ def build_cache(run:Run, batch_size:int=16)->dict:
         out["size"] = tuple(px.shape[-2:])
         with run.autocast():   # as the step would encode them
             if cfg.cache_latents:
-                m, s = _posterior(pipe.vae, px.to(pipe.unet.device, pipe.vae.dtype)); out["mean"].append(m); out["std"].append(s)
+                m, s = _posterior(pipe.vae, px.to(pipe.unet.device, pipe.vae.dtype))
+                out["mean"].append(m); out["std"].append(s)
             if cfg.cache_text_embeddings: out["cond"].append(pipe.text_encoder(ids.to(pipe.unet.device))[0])
     return {k: (torch.cat(v) if v else None) if k != "size" else v for k, v in out.items()}
 
-def _needs_data(run:Run)->bool: return not (run.cache and run.cache["mean"] is not None and run.cache["cond"] is not None)
+# %% ../nbs/12_train.ipynb #6a0ea6a8
+def _needs_data(run:Run)->bool:
+    return not (run.cache and run.cache["mean"] is not None and run.cache["cond"] is not None)
 
 def _loader(run:Run, batches:list[list[int]]):
     "This process's share of each global batch, read and collated by a DataLoader with `dataloader_num_workers` workers"
@@ -524,7 +596,8 @@ def _inputs(run:Run, idx:list[int], loaded:tuple|None=None)->tuple[dict, tuple]:
     c, x = run.cache or {}, {}
     if _needs_data(run):                                        # something to read from the dataset
         px, ids = loaded if loaded is not None else _collate(run.train_ds, idx, run.pipe.tokenizer)
-        x = {k: v for k, v, cached in (("pixel_values", px, c.get("mean")), ("input_ids", ids, c.get("cond"))) if cached is None}
+        x = {k: v for k, v, cached in (("pixel_values", px, c.get("mean")), ("input_ids", ids, c.get("cond")))
+             if cached is None}
         c = c or {"size": tuple(px.shape[-2:])}
     if c.get("mean") is not None: x["latent_dist"] = (c["mean"][idx], c["std"][idx])
     if c.get("cond") is not None: x["encoder_hidden_states"] = c["cond"][idx]
@@ -537,10 +610,12 @@ def _rows(x:dict, rows:slice)->dict:
 # %% ../nbs/12_train.ipynb #ad3b7441
 def _average_gradients(run:Run):
     "The adapter gradients averaged over the processes, in one all-reduce of their concatenation"
-    grads = [p.grad for p in run.adapter.trainable_parameters() if p.grad is not None]   # the same ones on every process
+    # the same ones on every process
+    grads = [p.grad for p in run.adapter.trainable_parameters() if p.grad is not None]
     flat, i = run.average(torch.cat([g.flatten() for g in grads])), 0
     for g in grads: g.copy_(flat[i:(i := i + g.numel())].view_as(g))
 
+# %% ../nbs/12_train.ipynb #c88d4c6b
 def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tuple[torch.Tensor, dict]:
     "One optimizer step on the global batch `batch` (dataset indices; `loaded`: this process's share, collated): loss and events"
     adapter, accum, pipe = run.adapter, run.cfg.grad_accum, run.pipe
@@ -557,24 +632,31 @@ def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tupl
                 loss = diffusion_loss(pipe, **rows, draws=dr, snr_gamma=run.cfg.snr_gamma)
                 loss_all = run.average(loss.detach().clone()) if run.world > 1 else loss.detach()
                 if not torch.isfinite(loss_all):
-                    raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {run.state['epoch']}); the last good checkpoint "
-                                        f"is {latest_checkpoint(run.out/'checkpoints')}: lower lr or use mixed_precision='no'")
+                    raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {run.state['epoch']}); "
+                                        "the last good checkpoint "
+                                        f"is {latest_checkpoint(run.out/'checkpoints')}: "
+                                        "lower lr or use mixed_precision='no'")
                 s.backward(loss)        # + AdaLoRA's regulariser, / accum (the mean over micro-batches), fp16-scaled
             losses.append(loss_all)
-    if run.world > 1: _average_gradients(run)      # the adapters are small: averaged by us (no DDP, which cannot follow growth)
+    # the adapters are small: averaged by us (no DDP, which cannot follow growth)
+    if run.world > 1: _average_gradients(run)
     if run.cfg.max_grad_norm is not None:          # clip the global norm of the averaged (in fp16: unscaled) gradients
         run.scaler.unscale_(run.opt); nn.utils.clip_grad_norm_(adapter.trainable_parameters(), run.cfg.max_grad_norm)
     scale, run.step_lr = run.scaler.get_scale() if run.scaler.is_enabled() else None, run.opt.param_groups[0]["lr"]
-    run.scaler.step(run.opt); run.scaler.update()    # opt.step(), unless fp16: then unscaled first, skipped if a gradient is inf/NaN
+    # opt.step(), unless fp16: then unscaled first, skipped if a gradient is inf/NaN
+    run.scaler.step(run.opt); run.scaler.update()
     run.sched.step()                                 # the next step's learning rate
     def again():        # the step's forward+backward once more, same batch and draws (growth_test="released")
         for m, (rows, dr) in enumerate(micro_batches()):
             if m: adapter.next_micro_batch(step)
-            with run.autocast(): (diffusion_loss(pipe, **rows, draws=dr, snr_gamma=run.cfg.snr_gamma) / accum).backward()
+            with run.autocast():
+                (diffusion_loss(pipe, **rows, draws=dr, snr_gamma=run.cfg.snr_gamma) / accum).backward()
     events = adapter.after_step(step, closure=again)        # growth (SeLoRA), rank allocation (AdaLoRA)
     run.opt.zero_grad(set_to_none=True)
-    if scale is not None and run.scaler.get_scale() < scale:   # the same on every process: their gradients were averaged first
-        events = {**(events or {}), "skipped": f"fp16 gradient overflow: step skipped, loss scale {scale:g} -> {run.scaler.get_scale():g}"}
+    # the same on every process: their gradients were averaged first
+    if scale is not None and run.scaler.get_scale() < scale:
+        skipped = f"fp16 gradient overflow: step skipped, loss scale {scale:g} -> {run.scaler.get_scale():g}"
+        events = {**(events or {}), "skipped": skipped}
     return torch.stack(losses).mean(), events
 
 # %% ../nbs/12_train.ipynb #ad3b7451
@@ -594,7 +676,8 @@ def _log_step(log, tb, bar, step:int, epoch:int, loss:float, run:Run, events:dic
                   json.dumps({k: v for k, v in events.items() if v}) if events else ""])
     bar.update(1); bar.set_postfix(loss=f"{loss:.4f}", total_rank=sum(ranks.values()))
     if tb is not None:
-        for k, v in (("loss", loss), ("lr", lr), ("total_rank", sum(ranks.values())), ("trainable", n)): tb.add_scalar(k, v, step)
+        for k, v in (("loss", loss), ("lr", lr), ("total_rank", sum(ranks.values())), ("trainable", n)):
+            tb.add_scalar(k, v, step)
 
 # %% ../nbs/12_train.ipynb #ad3b745v
 def validation_images(run:Run, step:int, tb=None, inference_steps:int=25)->Path|None:
@@ -610,12 +693,14 @@ def validation_images(run:Run, step:int, tb=None, inference_steps:int=25)->Path|
     try:
         for m in modes: m.eval()
         with torch.no_grad(), run.autocast():
-            imgs = pipe(prompts, num_inference_steps=inference_steps, guidance_scale=cfg.validation_guidance_scale, generator=g,
+            imgs = pipe(prompts, num_inference_steps=inference_steps, guidance_scale=cfg.validation_guidance_scale,
+                        generator=g,
                         height=cfg.resolution, width=cfg.resolution).images
     finally:
         for m, was in modes.items(): m.train(was)
     f = run.out/"validation"/f"step-{step:07d}.png"
-    with atomic_path(f) as tmp: make_image_grid(imgs, rows=len(cfg.validation_prompts), cols=cfg.num_validation_images).save(tmp)
+    with atomic_path(f) as tmp:
+        make_image_grid(imgs, rows=len(cfg.validation_prompts), cols=cfg.num_validation_images).save(tmp)
     if tb is not None: tb.add_images("validation", np.stack([np.asarray(i) for i in imgs]), step, dataformats="NHWC")
     return f
 
@@ -636,7 +721,8 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
         if state["best_val"] is None or v < state["best_val"]:
             state["best_val"], state["best_step"] = v, step
             if main: adapter.save(out/"best_adapter.safetensors"); adapter.export(out/"best_lora_diffusers.safetensors")
-    t0, bar = time.time(), tqdm(total=run.total, initial=step, desc=f"train {cfg.method}", disable=not (progress and main))
+    t0, bar = time.time(), tqdm(total=run.total, initial=step, desc=f"train {cfg.method}",
+                                disable=not (progress and main))
     try:
         while step < run.total:
             epoch, batches = state["epoch"], _batches(len(run.train_ds), cfg.batch_size, cfg.seed, state["epoch"])
@@ -653,8 +739,9 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                 if cfg.validation_steps is None: validation_images(run, step, tb)
                 state["epoch"], state["batch"] = epoch + 1, 0
                 save()
-        if not state["val_losses"] or state["val_losses"][-1][0] != step:   # stopped (max_steps) inside an epoch: the last
-            validate_and_keep()                                             # steps are validated too, and may be the best
+        # stopped (max_steps) inside an epoch: the last steps are validated too, and may be the best
+        if not state["val_losses"] or state["val_losses"][-1][0] != step:
+            validate_and_keep()
         save()   # the end: a longer run can carry on
     finally:
         bar.close(); log_f.close()
@@ -666,13 +753,15 @@ def _finish(run:Run, step:int, seconds:float)->dict:
     "metrics.json, ranks.json, the last adapter and its export, the training curves; checks that the processes agree"
     adapter, out, acc = run.adapter, run.out, run.acc
     metrics = dict(steps=step, seconds=seconds, best_val=run.state["best_val"], best_step=run.state["best_step"],
-                   val_losses=run.state["val_losses"], total_rank=sum(adapter.rank_map().values()), parameters=adapter.parameter_counts(),
-                   processes=run.world, peak_memory_mb=_peak_memory_mb(acc.device), grad_accum=run.cfg.grad_accum,
+                   val_losses=run.state["val_losses"], total_rank=sum(adapter.rank_map().values()),
+                   parameters=adapter.parameter_counts(), processes=run.world,
+                   peak_memory_mb=_peak_memory_mb(acc.device), grad_accum=run.cfg.grad_accum,
                    dtypes=_dtypes(run.pipe, adapter))
     if run.world > 1:   # a guard, not a hope: every process must hold the same adapter
         flat = torch.cat([p.detach().flatten() for p in adapter.trainable_parameters()])
         ref = flat.clone(); torch.distributed.broadcast(ref, 0)
-        diff = torch.tensor((flat - ref).abs().max().item()); torch.distributed.all_reduce(diff, op=torch.distributed.ReduceOp.MAX)
+        diff = torch.tensor((flat - ref).abs().max().item())
+        torch.distributed.all_reduce(diff, op=torch.distributed.ReduceOp.MAX)
         metrics["max_param_diff_across_processes"] = diff.item()
         if diff.item() > 0: raise TrainingError(f"the processes' adapters differ by {diff.item()} after training")
     if acc.is_main_process:
