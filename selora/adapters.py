@@ -18,12 +18,13 @@ from .grow import SeLoRAGrower, GROWTH_TESTS, _unwrap
 from .io import write_lora, selora_weights, _atomic_save
 
 # %% auto #0
-__all__ = ['METHODS', 'COMPONENTS', 'STATE_VERSION', 'ADAPTERS', 'target_layers', 'Adapter', 'AdapterStep', 'SeLoRAAdapter',
-           'adapter_class', 'make_adapter']
+__all__ = ['METHODS', 'COMPONENTS', 'DENOISERS', 'STATE_VERSION', 'ADAPTERS', 'target_layers', 'Adapter', 'AdapterStep',
+           'SeLoRAAdapter', 'adapter_class', 'make_adapter']
 
 # %% ../nbs/07_adapters.ipynb #b657c81c
 METHODS = ("selora", "lora", "dylora", "adalora")
 COMPONENTS = ("unet", "text_encoder")
+DENOISERS = ("unet", "transformer")   # the denoiser's name in its pipeline: its layers' prefix in checkpoints and exports
 STATE_VERSION = 1
 
 def target_layers(
@@ -83,15 +84,16 @@ class Adapter:
         super().__init_subclass__(**kw)
         if cls.__dict__.get("method"): ADAPTERS[cls.method] = cls   # a fifth method needs only its class
 
-    def __init__(self, unet:nn.Module, text_encoder:nn.Module|None=None, **cfg):
+    def __init__(self, unet:nn.Module, text_encoder:nn.Module|None=None, *, denoiser:str="unet", **cfg):
         if not isinstance(unet, nn.Module): raise TypeError(f"unet must be an nn.Module, got {type(unet).__name__}")
+        if denoiser not in DENOISERS: raise ValueError(f"denoiser must be one of {', '.join(DENOISERS)}, got {denoiser!r}")
         if text_encoder is not None and not isinstance(text_encoder, nn.Module):
             raise TypeError(f"text_encoder must be an nn.Module or None, got {type(text_encoder).__name__}")
         unknown = sorted(set(cfg) - set(self.defaults))
         if unknown: raise ValueError(f"{self.method} does not take {', '.join(map(repr, unknown))}; "
                                      f"its parameters are: {', '.join(self.defaults)}")
         self.config = self.validate({**self.defaults, **cfg})
-        self.models = {k: m for k, m in zip(COMPONENTS, (unet, text_encoder)) if m is not None}
+        self.models = {k: m for k, m in zip((denoiser, "text_encoder"), (unet, text_encoder)) if m is not None}
         self._base = {k: count_parameters(m)["total"] for k, m in self.models.items()}
         self.targets = {k: target_layers(m, self.config.get("target_modules")) for k, m in self.models.items()}
         for m in self.models.values(): m.requires_grad_(False)   # freeze everything else
@@ -345,12 +347,13 @@ def adapter_class(method:str)->type:
 
 def make_adapter(
     method:str,                       # "selora", "lora", "dylora" or "adalora"
-    unet:nn.Module,                   # The U-Net (changed in place)
+    unet:nn.Module,                   # The U-Net, or an SD3 / Flux transformer (changed in place)
     text_encoder:nn.Module|None=None, # The text encoder (changed in place), or None to train the U-Net only
+    denoiser:str="unet",              # "transformer" for a DiT: the prefix its pipeline's `load_lora_weights` reads
     **cfg,                            # The method's parameters (see each adapter's `defaults`)
 )->Adapter:
     "Inject `method` into the same layers of `unet` and `text_encoder`, freeze the rest, and return its adapter"
-    return adapter_class(method)(unet, text_encoder, **cfg)
+    return adapter_class(method)(unet, text_encoder, denoiser=denoiser, **cfg)
 
 _MOVED = dict(DyLoRALinear="dylora", DyLoRAAdapter="dylora", LoRAAdapter="peft_adapters",
               AdaLoRAAdapter="peft_adapters", total_steps="peft_adapters")

@@ -11,8 +11,9 @@ import torch
 from .readers import clip_tokenizer
 
 # %% auto #0
-__all__ = ['PRESETS', 'SD15_ID', 'FAMILIES', 'sd_scheduler', 'build_models', 'make_pipeline', 'BaseModelError', 'embedded_dir',
-           'load_base', 'tiny_pipeline', 'load_pipeline']
+__all__ = ['PRESETS', 'SD15_ID', 'FAMILIES', 'TINY_FAMILIES', 'PIPELINE_FAMILIES', 'TINY_SDXL_UNET', 'sd_scheduler',
+           'build_models', 'make_pipeline', 'BaseModelError', 'embedded_dir', 'load_base', 'tiny_pipeline',
+           'load_pipeline', 'pipeline_family', 'tiny_family_pipeline']
 
 # %% ../nbs/08_pipelines.ipynb #dbbcab1a
 _UNET_BLOCKS = dict(down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
@@ -102,75 +103,148 @@ def _offline()->bool:
 # %% ../nbs/08_pipelines.ipynb #bf58cd1d
 FAMILIES = {"StableDiffusionXLPipeline": "SDXL", "StableDiffusion3Pipeline": "SD3", "FluxPipeline": "Flux"}   # by model_index.json
 
-def _check_family(index:Path|str|None, where:str):
-    "Refuse a pipeline that train()'s objective does not fit (DDPM ε/v prediction of an SD 1.x/2.x U-Net), naming its family"
-    if index is None or not Path(index).is_file(): return
+def _pipeline_class(index:Path|str|None, where:str)->str:
+    "The class of the pipeline whose model_index.json is `index` (SD 1.x/2.x without one), if training has its objective"
+    if index is None or not Path(index).is_file(): return "StableDiffusionPipeline"
     cls = json.loads(Path(index).read_text()).get("_class_name", "")
-    if cls == "StableDiffusionPipeline": return
-    fam = FAMILIES.get(cls, next((f for k, f in FAMILIES.items() if cls.startswith(k.replace("Pipeline", ""))), None))
-    raise BaseModelError(f"{where} is a {cls} pipeline" + (f" ({fam})" if fam else "") + ": selora's training fine-tunes SD 1.x/2.x "
-                         "pipelines (a U-Net trained with DDPM ε- or v-prediction), "
-                         "and would train another family with the wrong objective"
-                         + (" (SD3 and Flux train with flow matching, SDXL with added conditions)" if fam else "")
-                         + ". Its models take SeLoRA all the same: add_selora(pipe.transformer or pipe.unet), your training loop, "
-                         "export_lora(path, transformer=..., unet=..., text_encoder_2=...)")
+    if cls == "StableDiffusionPipeline" or cls in FAMILIES: return cls
+    fam = next((f for k, f in FAMILIES.items() if cls.startswith(k.replace("Pipeline", ""))), None)
+    raise BaseModelError(f"{where} is a {cls} pipeline" + (f" ({fam})" if fam else "") + ": selora's training fine-tunes "
+                         "the text-to-image pipelines of SD 1.x/2.x (DDPM ε- or v-prediction), SDXL (with its added "
+                         "conditions), SD3 and Flux (flow matching), and would train another one with the wrong objective. "
+                         "Its models take SeLoRA all the same: add_selora(pipe.transformer or pipe.unet), your training "
+                         "loop, export_lora(path, transformer=..., unet=..., text_encoder_2=...)")
+
+def _from_pretrained(cls:str, where, dtype, kwargs:dict):
+    "`cls.from_pretrained(where)`; SD 1.x/2.x without its safety checker"
+    import diffusers
+    sd = dict(safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    return getattr(diffusers, cls).from_pretrained(where, **(dict(dtype=dtype) | (sd if cls == "StableDiffusionPipeline"
+                                                                                  else {}) | kwargs))
 
 # %% ../nbs/08_pipelines.ipynb #253e66s0
 def load_base(
-    base_model:str|Path="embedded",     # "embedded", a local SD 1.x pipeline folder, or a hub id
+    base_model:str|Path="embedded",     # "embedded", a local pipeline folder (SD 1.x/2.x, SDXL, SD3, Flux), or a hub id
     dtype:torch.dtype=torch.float32,    # dtype of the loaded weights
     local_files_only:bool|None=None,    # never use the network (default: True when HF_HUB_OFFLINE is set)
-    **kwargs,                           # passed to StableDiffusionPipeline.from_pretrained
+    **kwargs,                           # passed to the pipeline's from_pretrained
 ):
-    "Load the base pipeline: the embedded one, a local SD 1.x folder or a hub id; a clear error when the weights are missing"
-    from diffusers import StableDiffusionPipeline
-    kw = dict(dtype=dtype, safety_checker=None, feature_extractor=None, requires_safety_checker=False) | kwargs
+    "Load the base pipeline: the embedded one, a local folder or a hub id; a clear error when the weights are missing"
     if str(base_model) == "embedded":
         d = embedded_dir()
         if not (d/"model_index.json").exists():
             raise BaseModelError(f"the embedded base is missing from this install ({d}); reinstall selora with its package data, "
                                  "or make it with nbs/experiments/pretrain_base.ipynb and save it with `ship_base`")
-        return StableDiffusionPipeline.from_pretrained(d, tokenizer=clip_tokenizer(), local_files_only=True, **kw)
+        return _from_pretrained("StableDiffusionPipeline", d, dtype, dict(tokenizer=clip_tokenizer(), local_files_only=True) | kwargs)
     p = Path(base_model).expanduser()
     if p.exists():
         if not (p/"model_index.json").is_file():
             raise BaseModelError(f"{p} is not a diffusers pipeline folder (it has no model_index.json). " + _how_to_get(SD15_ID))
-        _check_family(p/"model_index.json", str(p))
-        return StableDiffusionPipeline.from_pretrained(p, local_files_only=True, **kw)
+        return _from_pretrained(_pipeline_class(p/"model_index.json", str(p)), p, dtype, dict(local_files_only=True) | kwargs)
     if str(base_model).startswith(("/", ".", "~")) or str(base_model).count("/") != 1:
         raise BaseModelError(f"base_model {str(base_model)!r} is neither an existing folder nor a hub id (owner/name). "
                              + _how_to_get(SD15_ID))
     offline = _offline() if local_files_only is None else local_files_only
-    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub import try_to_load_from_cache, hf_hub_download
     cached = try_to_load_from_cache(str(base_model), "model_index.json")
-    _check_family(cached if isinstance(cached, str) else None, f"'{base_model}'")
-    try: return StableDiffusionPipeline.from_pretrained(str(base_model), local_files_only=True, **kw)   # the HF cache
+    cls = _pipeline_class(cached if isinstance(cached, str) else None, f"'{base_model}'")
+    try: return _from_pretrained(cls, str(base_model), dtype, dict(local_files_only=True) | kwargs)   # the HF cache
     except (OSError, ValueError) as e: err = e
     if offline:
         raise BaseModelError(f"'{base_model}' is not in the Hugging Face cache and the machine is offline. "
                              + _how_to_get(str(base_model))) from err
-    try: return StableDiffusionPipeline.from_pretrained(str(base_model), **kw)
+    try:   # its model_index.json first: the family decides the class (and is refused before the weights come)
+        cls = _pipeline_class(hf_hub_download(str(base_model), "model_index.json"), f"'{base_model}'")
+        return _from_pretrained(cls, str(base_model), dtype, kwargs)
     except (OSError, ValueError) as e:
         raise BaseModelError(f"could not download '{base_model}' ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
                              + _how_to_get(str(base_model))) from e
 
 # %% ../nbs/08_pipelines.ipynb #bb5e0002
+def _tiny_text(tok, seed:int, kind:str="clip", **kw):
+    "A random text encoder over `tok`'s vocabulary: CLIP ('clip', 'clip+proj', with a projection) or T5 ('t5')"
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, T5Config, T5EncoderModel
+    from selora.inject import TINY_CLIP_TEXT
+    torch.manual_seed(seed)
+    if kind == "t5":   # in eval mode, as from_pretrained leaves it: T5 has dropout
+        return T5EncoderModel(T5Config(vocab_size=len(tok), d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
+                                       relative_attention_num_buckets=8, pad_token_id=tok.pad_token_id)).eval()
+    ids = dict(vocab_size=len(tok), max_position_embeddings=77, bos_token_id=tok.bos_token_id,
+               eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    cls = CLIPTextModelWithProjection if kind == "clip+proj" else CLIPTextModel
+    return cls(CLIPTextConfig(**(TINY_CLIP_TEXT | ids | kw)))
+
 def tiny_pipeline(seed:int=0):
     "A random SD-1.x-shaped pipeline built from config (tiny U-Net, VAE, CLIP text encoder with the real CLIP tokenizer)"
     from diffusers import StableDiffusionPipeline, UNet2DConditionModel, AutoencoderKL, DDPMScheduler
-    from transformers import CLIPTextConfig, CLIPTextModel
-    from selora.inject import TINY_UNET, TINY_CLIP_TEXT
+    from selora.inject import TINY_UNET
     tok = clip_tokenizer()
-    torch.manual_seed(seed)
-    te = CLIPTextModel(CLIPTextConfig(**{**TINY_CLIP_TEXT, "vocab_size": len(tok), "max_position_embeddings": 77,
-                                         "bos_token_id": tok.bos_token_id, "eos_token_id": tok.eos_token_id,
-                                         "pad_token_id": tok.pad_token_id}))
+    te = _tiny_text(tok, seed)   # a random CLIP over the tokenizer's vocabulary
     vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=32,
                         down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2)
     return StableDiffusionPipeline(unet=UNet2DConditionModel(**TINY_UNET), text_encoder=te, vae=vae, tokenizer=tok,
                                    scheduler=DDPMScheduler(), safety_checker=None, feature_extractor=None, requires_safety_checker=False)
 
+TINY_FAMILIES = ("tiny-sdxl", "tiny-sd3", "tiny-flux")   # `tiny_family_pipeline`, below
+
 def load_pipeline(base_model:str, seed:int=0):
-    "The pipeline for `base_model`: 'tiny', 'embedded', a hub id or a local folder"
+    "The pipeline for `base_model`: 'tiny', 'tiny-sdxl', 'tiny-sd3', 'tiny-flux', 'embedded', a hub id or a local folder"
     if base_model == "tiny": return tiny_pipeline(seed)
+    if base_model in TINY_FAMILIES: return tiny_family_pipeline(base_model.removeprefix("tiny-"), seed)
     return load_base(base_model)
+
+# %% ../nbs/08_pipelines.ipynb #fa0c0002
+PIPELINE_FAMILIES = {"StableDiffusionPipeline": "sd", "StableDiffusionXLPipeline": "sdxl",
+                     "StableDiffusion3Pipeline": "sd3", "FluxPipeline": "flux"}
+
+def pipeline_family(pipe)->str:
+    "'sd', 'sdxl', 'sd3' or 'flux': the family of a diffusers pipeline, which decides its training objective"
+    name = type(pipe).__name__
+    if name not in PIPELINE_FAMILIES:
+        raise ValueError(f"{name} is not a pipeline family that selora trains: it trains "
+                         f"{', '.join(PIPELINE_FAMILIES)}, whose objectives it knows")
+    return PIPELINE_FAMILIES[name]
+
+# %% ../nbs/08_pipelines.ipynb #fa0c0004
+def _tiny_vae(latent_channels:int, seed:int, **kw):
+    from diffusers import AutoencoderKL
+    torch.manual_seed(seed)
+    return AutoencoderKL(block_out_channels=(8, 16), in_channels=3, out_channels=3, latent_channels=latent_channels,
+                         norm_num_groups=8, down_block_types=("DownEncoderBlock2D",) * 2,
+                         up_block_types=("UpDecoderBlock2D",) * 2, **kw)
+
+# diffusers' SDXL pipeline tests: 80 = 6 time ids × 8 + the pooled projection's 32
+TINY_SDXL_UNET = dict(block_out_channels=(32, 64), layers_per_block=2, sample_size=16, in_channels=4, out_channels=4,
+                      down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                      up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), attention_head_dim=(2, 4),
+                      use_linear_projection=True, addition_embed_type="text_time", addition_time_embed_dim=8,
+                      transformer_layers_per_block=(1, 2), projection_class_embeddings_input_dim=80,
+                      cross_attention_dim=64, norm_num_groups=1)
+
+# %% ../nbs/08_pipelines.ipynb #fa0c0005
+def tiny_family_pipeline(family:str, seed:int=0):
+    "A random SDXL, SD3 or Flux pipeline built from config ('sdxl', 'sd3', 'flux'), with its text encoders"
+    import diffusers as d
+    from selora.inject import TINY_FLUX, TINY_SD3
+    tok, flow = clip_tokenizer(), dict(shift_factor=0.0609, scaling_factor=1.5035)   # diffusers' tests' values
+    if family == "sdxl":
+        te, te2 = _tiny_text(tok, seed), _tiny_text(tok, seed + 1, "clip+proj", projection_dim=32)
+        torch.manual_seed(seed)
+        return d.StableDiffusionXLPipeline(vae=_tiny_vae(4, seed), text_encoder=te, text_encoder_2=te2, tokenizer=tok,
+                                           tokenizer_2=tok, unet=d.UNet2DConditionModel(**TINY_SDXL_UNET),
+                                           scheduler=d.EulerDiscreteScheduler())
+    if family == "sd3":
+        clips = [_tiny_text(tok, seed + i, "clip+proj", projection_dim=32) for i in (0, 1)]
+        torch.manual_seed(seed)
+        tr = d.SD3Transformer2DModel(**(TINY_SD3 | dict(sample_size=16, pos_embed_max_size=16)))
+        return d.StableDiffusion3Pipeline(transformer=tr, vae=_tiny_vae(4, seed, **flow), text_encoder=clips[0],
+                                          text_encoder_2=clips[1], text_encoder_3=_tiny_text(tok, seed, "t5"),
+                                          tokenizer=tok, tokenizer_2=tok, tokenizer_3=tok,
+                                          scheduler=d.FlowMatchEulerDiscreteScheduler())
+    if family == "flux":
+        torch.manual_seed(seed)
+        tr = d.FluxTransformer2DModel(**TINY_FLUX)
+        return d.FluxPipeline(transformer=tr, vae=_tiny_vae(1, seed, **flow), text_encoder=_tiny_text(tok, seed),
+                              text_encoder_2=_tiny_text(tok, seed, "t5"), tokenizer=tok, tokenizer_2=tok,
+                              scheduler=d.FlowMatchEulerDiscreteScheduler())
+    raise ValueError(f"family must be 'sdxl', 'sd3' or 'flux', got {family!r}")

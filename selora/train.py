@@ -13,7 +13,8 @@ import torch
 from torch import nn
 from safetensors import safe_open
 from safetensors.torch import save_file
-from .pipelines import load_pipeline, tiny_pipeline
+from .pipelines import load_pipeline, tiny_pipeline, pipeline_family
+from .objectives import WEIGHTING_SCHEMES, family_draws, family_loss
 from .grow import GROWTH_TESTS
 from .io import atomic_path
 from .data import DATASETS, LEGACY_PROMPT, run_dataset
@@ -54,6 +55,8 @@ def _check_training_options(c):
     if c.cache_text_embeddings and c.train_text_encoder:
         raise bad("cache_text_embeddings",
                   "needs train_text_encoder=False: an adapted text encoder changes its embeddings every step")
+    if c.weighting_scheme not in WEIGHTING_SCHEMES: raise bad("weighting_scheme", f"must be one of {', '.join(WEIGHTING_SCHEMES)}")
+    if not c.logit_std > 0: raise bad("logit_std", "must be > 0")
     if c.text_encoder_lr is not None and not c.train_text_encoder:
         raise bad("text_encoder_lr",
                   "is the text encoder's learning rate, but train_text_encoder=False leaves it without adapters")
@@ -72,7 +75,8 @@ class TrainConfig:
     phantom_prompt:str = "findings+report"   # phantom_iu's prompts: "findings+report", "report" (the paper's) or "findings"
     image_column:str = "image"       # hf / imagefolder: the image column (diffusers' --image_column)
     caption_column:str = "text"      # hf / imagefolder: the caption column (diffusers' --caption_column)
-    base_model:str = "embedded"      # "embedded", "tiny" (random, for tests), a hub id or a local SD 1.x folder
+    # "embedded", "tiny" (random, for tests; "tiny-sdxl", "tiny-sd3", "tiny-flux"), a hub id or a local folder
+    base_model:str = "embedded"
     seed:int = 0                     # seed for the model's adapters, data order, noise and candidates
     threshold:float = 1.1            # SeLoRA's λ
     interval:int = 40                # SeLoRA's t
@@ -104,6 +108,11 @@ class TrainConfig:
     max_grad_norm:float|None = None
     snr_gamma:float|None = None      # Min-SNR-γ loss weighting (diffusers recommends 5.0); None: plain MSE
     noise_offset:float = 0.0         # diffusers' noise offset: noise + noise_offset · N(0, 1) per image and channel
+    # SD3 / Flux (flow matching): the timestep density and loss weighting (diffusers' --weighting_scheme and its options)
+    weighting_scheme:str = "none"
+    logit_mean:float = 0.0
+    logit_std:float = 1.0
+    mode_scale:float = 1.29
     train_text_encoder:bool = True   # adapters in the text encoder as well as the U-Net (the paper: both)
     text_encoder_lr:float|None = None    # the text encoder adapters' learning rate (None: lr)
     gradient_checkpointing:bool = False  # recompute the base's activations in the backward pass: less memory, more time
@@ -315,8 +324,9 @@ def _batches(n:int, batch_size:int, seed:int, epoch:int)->list[list[int]]:
     order = torch.randperm(n, generator=g).tolist()
     return [order[i:i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]   # drop the last partial batch
 
-def _collate_items(items:list, tokenizer)->tuple[torch.Tensor, torch.Tensor]:
-    "Images and token ids of dataset items (a DataLoader's collate_fn, with the tokenizer bound)"
+def _collate_items(items:list, tokenizer)->tuple[torch.Tensor, torch.Tensor|list[str]]:
+    "Images and token ids of dataset items (a DataLoader's collate_fn, with the tokenizer bound); the prompts if it is None"
+    if tokenizer is None: return torch.stack([it["pixel_values"] for it in items]), [it["prompt"] for it in items]
     ids = tokenizer([it["prompt"] for it in items], padding="max_length", truncation=True,
                     max_length=tokenizer.model_max_length, return_tensors="pt").input_ids
     return torch.stack([it["pixel_values"] for it in items]), ids
@@ -357,11 +367,23 @@ def _cast_base(model:nn.Module, dtype:torch.dtype):
     for name, mod in model.named_modules():
         if any(k in name.split(".") for k in keep): nn.Module.to(mod, dtype=torch.float32)
 
+def _denoiser(pipe)->nn.Module:
+    "The model that denoises: the U-Net (SD, SDXL) or the transformer (SD3, Flux)"
+    return pipe.unet if getattr(pipe, "unet", None) is not None else pipe.transformer
+
+def _frozen_models(pipe)->list[nn.Module]:
+    "The VAE, the denoiser and the text encoders: every model of the pipeline"
+    if pipeline_family(pipe) == "sd": return [pipe.vae, pipe.unet, pipe.text_encoder]
+    return [m for m in pipe.components.values() if isinstance(m, nn.Module)]
+
+def _text_encoders(pipe)->list[nn.Module]:
+    return [m for k, m in pipe.components.items() if k.startswith("text_encoder") and m is not None]
+
 def _dtypes(pipe, adapter)->dict:
-    "The dtypes the run trained with: of the frozen base (VAE, U-Net, text encoder) and of the adapter parameters"
+    "The dtypes the run trained with: of the frozen base (VAE, denoiser, text encoders) and of the adapter parameters"
     name = lambda p: str(p.dtype).removeprefix("torch.")
     own = {id(p) for l in adapter.layers.values() for n, p in l.named_parameters() if not n.startswith("base_layer.")}
-    base = {name(p) for m in (pipe.vae, pipe.unet, pipe.text_encoder) for p in m.parameters() if id(p) not in own}
+    base = {name(p) for m in _frozen_models(pipe) for p in m.parameters() if id(p) not in own}
     return dict(base=sorted(base), adapter=sorted({name(p) for p in adapter.trainable_parameters()}))
 
 def _peak_memory_mb(device)->dict:
@@ -406,7 +428,12 @@ def validate(pipe, ds, cfg:TrainConfig, max_batches:int=8)->float:
     "Mean diffusion loss on the validation split, with a fixed generator (the same noise every epoch)"
     g = torch.Generator().manual_seed(10_000 + cfg.seed)
     batches = _batches(len(ds), min(cfg.batch_size, len(ds)), 0, 0)[:max_batches]
-    losses = [diffusion_loss(pipe, *_collate(ds, b, pipe.tokenizer), g).item() for b in batches]
+    if pipeline_family(pipe) == "sd":
+        losses = [diffusion_loss(pipe, *_collate(ds, b, pipe.tokenizer), g).item() for b in batches]
+    else:   # SDXL, SD3, Flux: their own draws and objective, from the prompts
+        draws = lambda px: family_draws(pipe, len(px), tuple(px.shape[-2:]), g, cfg.noise_offset, **_flow_options(cfg))
+        losses = [family_loss(pipe, px, p, draws(px), cfg.weighting_scheme).item()
+                  for px, p in (_collate(ds, b, None) for b in batches)]
     return sum(losses) / len(losses)
 
 # %% ../nbs/12_train.ipynb #ad3b7431
@@ -419,9 +446,14 @@ class Run:
     sched:object=None                   # the learning-rate schedule (diffusers' get_scheduler), stepped with the optimizer
     step_lr:float|None=None             # the learning rate the last step took (of the U-Net's group)
     cache:dict|None=None                # cached VAE posteriors and text embeddings of the training items (`cache_latents`)
+    family:str="sd"                     # the pipeline's family (`pipeline_family`): it decides the objective
 
     @property
     def world(self)->int: return self.acc.num_processes
+    @property
+    def tokenizer(self):
+        "What the batches are collated with: SD's tokenizer, or None (the prompts, which SDXL, SD3 and Flux encode)"
+        return self.pipe.tokenizer if self.family == "sd" else None
     @property
     def rank(self)->int: return self.acc.process_index
     def average(self, t:torch.Tensor)->torch.Tensor:
@@ -457,12 +489,32 @@ def _load_models(cfg:TrainConfig, acc):
     pipe.to(acc.device)
     weight_dtype = {"no": None, "fp16": torch.float16, "bf16": torch.bfloat16}[cfg.mixed_precision]
     if weight_dtype is not None:     # the frozen base in half precision; the adapters (made later) stay float32
-        for m in (pipe.vae, pipe.unet, pipe.text_encoder): _cast_base(m, weight_dtype)
+        for m in _frozen_models(pipe): _cast_base(m, weight_dtype)
     autocast = ((lambda: torch.autocast(acc.device.type, dtype=weight_dtype)) if weight_dtype is not None
                 else nullcontext)
     # fp16 has a narrow exponent: scale the loss so that small gradients do not underflow (bf16 needs no scaling)
     scaler = torch.amp.GradScaler(acc.device.type, enabled=cfg.mixed_precision == "fp16")
     return pipe, autocast, scaler
+
+# %% ../nbs/12_train.ipynb #fam00002
+def _flow_options(cfg:TrainConfig)->dict:
+    return dict(weighting_scheme=cfg.weighting_scheme, logit_mean=cfg.logit_mean, logit_std=cfg.logit_std,
+                mode_scale=cfg.mode_scale)
+
+def _check_family(cfg:TrainConfig, pipe)->str:
+    "The pipeline's family, once the run's options fit its objective"
+    fam = pipeline_family(pipe)
+    flow = fam in ("sd3", "flux")
+    bad = [("train_text_encoder", fam != "sd" and cfg.train_text_encoder, "set it to false: the text encoders stay "
+            "frozen (as in diffusers' SDXL, SD3 and Flux LoRA scripts)"),
+           ("snr_gamma", fam != "sd" and cfg.snr_gamma is not None, "Min-SNR weighting is SD's; set it to None"),
+           ("cache_latents", fam != "sd" and cfg.cache_latents, "set it to false"),
+           ("cache_text_embeddings", fam != "sd" and cfg.cache_text_embeddings, "set it to false"),
+           ("noise_offset", flow and cfg.noise_offset != 0, "is for DDPM schedules; set it to 0"),
+           ("weighting_scheme", not flow and cfg.weighting_scheme != "none", "is flow matching's; set it to 'none'")]
+    for k, hit, fix in bad:
+        if hit: raise TrainingError(f"config field {k!r} is not supported for {type(pipe).__name__} ({fam}): {fix}")
+    return fam
 
 # %% ../nbs/12_train.ipynb #ad3b74h0
 def run_optimizer(cfg:TrainConfig, opts:dict, adapter, all_reduce=None)->torch.optim.Optimizer:
@@ -482,15 +534,16 @@ def lr_schedule(cfg:TrainConfig, opt:torch.optim.Optimizer, total:int, step:int=
                          last_epoch=step - 1)
 
 def _enable_checkpointing(pipe, text_encoder:bool):
-    "Gradient checkpointing in the U-Net (and the text encoder), non-reentrant: the frozen base's inputs need no gradient"
-    models = [("unet", pipe.unet)] + ([("text_encoder", pipe.text_encoder)] if text_encoder else [])
+    "Gradient checkpointing in the denoiser (and the text encoder), non-reentrant: the frozen base's inputs need no gradient"
+    den = _denoiser(pipe)
+    models = [("unet" if den is getattr(pipe, "unet", None) else "transformer", den)]
+    models += [("text_encoder", pipe.text_encoder)] if text_encoder else []
     for k, m in models:
         if not (getattr(m, "_supports_gradient_checkpointing", False)
                 or getattr(m, "supports_gradient_checkpointing", False)):
             raise TrainingError(f"config field 'gradient_checkpointing': the {k} ({type(m).__name__}) "
-                                "does not support it; "
-                                "set it to false")
-    pipe.unet.enable_gradient_checkpointing()
+                                "does not support it; set it to false")
+    den.enable_gradient_checkpointing()
     if text_encoder:
         te = pipe.text_encoder
         on = getattr(te, "activation_checkpointing_enable", None)   # transformers >= 5 (before: gradient_checkpointing_enable)
@@ -539,6 +592,7 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     acc = _accelerator(cfg)
     _check_out_dir(cfg, out, acc)
     pipe, autocast, scaler = _load_models(cfg, acc)
+    fam = _check_family(cfg, pipe)
     train_ds, val_ds = datasets or (run_dataset(cfg, "train"), run_dataset(cfg, "val"))
     steps_per_epoch = len(train_ds) // cfg.batch_size
     if steps_per_epoch == 0:
@@ -549,15 +603,16 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
         raise TrainingError(f"config field 'lr_warmup_steps'={cfg.lr_warmup_steps} "
                             f"is not shorter than the run ({total} steps)")
     torch.manual_seed(cfg.seed)
-    if not cfg.train_text_encoder: pipe.text_encoder.requires_grad_(False)
-    adapter = make_adapter(cfg.method, pipe.unet, pipe.text_encoder if cfg.train_text_encoder else None,
-                           **opts["adapter"])
+    if not cfg.train_text_encoder:
+        for m in _text_encoders(pipe): m.requires_grad_(False)
+    adapter = make_adapter(cfg.method, _denoiser(pipe), pipe.text_encoder if cfg.train_text_encoder else None,
+                           "transformer" if fam in ("sd3", "flux") else "unet", **opts["adapter"])
     if cfg.gradient_checkpointing: _enable_checkpointing(pipe, cfg.train_text_encoder)
     all_reduce = _process_mean(acc.num_processes) if acc.num_processes > 1 else None   # same growth on every process
     build_opt = lambda: run_optimizer(cfg, opts, adapter, all_reduce)
     opt, state, gen, step = _start_or_resume(cfg, out, acc, adapter, opts, build_opt)
     run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts,
-              lr_schedule(cfg, opt, total, step))
+              lr_schedule(cfg, opt, total, step), family=fam)
     if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
     # in memory: a resumed run builds it again
     if cfg.cache_latents or cfg.cache_text_embeddings: run.cache = build_cache(run)
@@ -589,14 +644,15 @@ def _loader(run:Run, batches:list[list[int]]):
     if not _needs_data(run): return itertools.repeat(None)      # all cached: nothing to read
     share = [run.share(b) for b in batches]                     # the global batches split as train_step splits them
     return torch.utils.data.DataLoader(run.train_ds, batch_sampler=share, num_workers=run.cfg.dataloader_num_workers,
-                                       collate_fn=functools.partial(_collate_items, tokenizer=run.pipe.tokenizer))
+                                       collate_fn=functools.partial(_collate_items, tokenizer=run.tokenizer))
 
 def _inputs(run:Run, idx:list[int], loaded:tuple|None=None)->tuple[dict, tuple]:
     "diffusion_loss's inputs for dataset items `idx`: images and token ids (`loaded` by `_loader`, or read here), or cached; and the size"
     c, x = run.cache or {}, {}
     if _needs_data(run):                                        # something to read from the dataset
-        px, ids = loaded if loaded is not None else _collate(run.train_ds, idx, run.pipe.tokenizer)
-        x = {k: v for k, v, cached in (("pixel_values", px, c.get("mean")), ("input_ids", ids, c.get("cond")))
+        px, ids = loaded if loaded is not None else _collate(run.train_ds, idx, run.tokenizer)
+        text = "prompts" if isinstance(ids, list) else "input_ids"    # SDXL, SD3 and Flux encode the prompts
+        x = {k: v for k, v, cached in (("pixel_values", px, c.get("mean")), (text, ids, c.get("cond")))
              if cached is None}
         c = c or {"size": tuple(px.shape[-2:])}
     if c.get("mean") is not None: x["latent_dist"] = (c["mean"][idx], c["std"][idx])
@@ -606,6 +662,16 @@ def _inputs(run:Run, idx:list[int], loaded:tuple|None=None)->tuple[dict, tuple]:
 def _rows(x:dict, rows:slice)->dict:
     "The micro-batch `rows` of the inputs of `_inputs`"
     return {k: tuple(t[rows] for t in v) if isinstance(v, tuple) else v[rows] for k, v in x.items()}
+
+def _draws(run:Run, n:int, size:tuple)->tuple:
+    "The noise and timesteps of a global batch of `n`: SD's `draw_noise`, or the family's draws"
+    if run.family == "sd": return draw_noise(run.pipe, n, size, run.gen, run.cfg.noise_offset)
+    return family_draws(run.pipe, n, size, run.gen, run.cfg.noise_offset, **_flow_options(run.cfg))
+
+def _loss(run:Run, rows:dict, draws)->torch.Tensor:
+    "The loss of one micro-batch: `diffusion_loss` for SD 1.x/2.x, the family's objective for SDXL, SD3 and Flux"
+    if run.family == "sd": return diffusion_loss(run.pipe, **rows, draws=draws, snr_gamma=run.cfg.snr_gamma)
+    return family_loss(run.pipe, rows["pixel_values"], rows["prompts"], draws, run.cfg.weighting_scheme)
 
 # %% ../nbs/12_train.ipynb #ad3b7441
 def _average_gradients(run:Run):
@@ -622,14 +688,14 @@ def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tupl
     # this process's share of the images, and its rows of the noise and timesteps drawn for the whole global batch
     mine = run.share(batch)
     x, size = _inputs(run, mine, loaded)
-    draws = [run.share(d) for d in draw_noise(pipe, len(batch), size, run.gen, run.cfg.noise_offset)]
+    draws = [run.share(d) for d in _draws(run, len(batch), size)]
     n, losses = len(mine) // accum, []
     def micro_batches():       # the inputs and draws of each micro-batch
         for m in range(accum): yield _rows(x, slice(m * n, (m + 1) * n)), [d[m * n:(m + 1) * n] for d in draws]
     with adapter.step(step, accum, run.scaler) as s:   # SeLoRA's probe, DyLoRA's b: across all micro-batches
         for rows, dr in micro_batches():
             with run.autocast():
-                loss = diffusion_loss(pipe, **rows, draws=dr, snr_gamma=run.cfg.snr_gamma)
+                loss = _loss(run, rows, dr)     # diffusion_loss for SD (the family's own objective otherwise)
                 loss_all = run.average(loss.detach().clone()) if run.world > 1 else loss.detach()
                 if not torch.isfinite(loss_all):
                     raise TrainingError(f"the loss is {loss_all.item()} at step {step} (epoch {run.state['epoch']}); "
@@ -650,7 +716,7 @@ def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tupl
         for m, (rows, dr) in enumerate(micro_batches()):
             if m: adapter.next_micro_batch(step)
             with run.autocast():
-                (diffusion_loss(pipe, **rows, draws=dr, snr_gamma=run.cfg.snr_gamma) / accum).backward()
+                (_loss(run, rows, dr) / accum).backward()
     events = adapter.after_step(step, closure=again)        # growth (SeLoRA), rank allocation (AdaLoRA)
     run.opt.zero_grad(set_to_none=True)
     # the same on every process: their gradients were averaged first
@@ -686,7 +752,7 @@ def validation_images(run:Run, step:int, tb=None, inference_steps:int=25)->Path|
     if not cfg.validation_prompts or not run.acc.is_main_process: return None
     import numpy as np
     from diffusers.utils import make_image_grid
-    modes = {m: m.training for m in (pipe.unet, pipe.text_encoder)}
+    modes = {m: m.training for m in (_denoiser(pipe), *_text_encoders(pipe))}
     g = torch.Generator().manual_seed(cfg.seed)       # the same noise each time: the images differ by the adapter only
     prompts = [p for p in cfg.validation_prompts for _ in range(cfg.num_validation_images)]
     pipe.set_progress_bar_config(disable=True)

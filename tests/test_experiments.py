@@ -17,7 +17,7 @@ def test_train_notebook_parameters_cell():
                          "snr_gamma", "noise_offset", "train_text_encoder", "text_encoder_lr", "gradient_checkpointing", "dataloader_num_workers",
                          "cache_latents",
                          "cache_text_embeddings", "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale",
-                         "image_column", "caption_column"]
+                         "image_column", "caption_column", "weighting_scheme", "logit_mean", "logit_std", "mode_scale"]
     from selora.train import TrainConfig          # every config field that changes a run is a parameter (the notebook resumes on its own)
     from dataclasses import fields
     missing = {f.name for f in fields(TrainConfig)} - set(names) - {"checkpoint_every", "keep_checkpoints", "resume", "overwrite"}
