@@ -195,8 +195,9 @@ def growable_layers(
         active = getattr(model, "active_adapter", None)
         adapter = next(iter(configs)) if len(configs) == 1 else active if isinstance(active, str) else "default"
     if configs and adapter not in configs: raise ValueError(f"the model has no adapter {adapter!r}; it has {', '.join(configs)}")
-    inner = (model.base_model.model if hasattr(model, "base_model") and hasattr(model.base_model, "model")
-             else model)  # PeftModel → its base
+    # a PeftModel (by class, without importing peft: the core needs torch only) → the model it wraps
+    is_peft = any(c.__name__ == "PeftModel" for c in type(model).__mro__)
+    inner = model.base_model.model if is_peft else model
     found = {n: PeftLoRALayer(m, adapter, configs.get(adapter), key=n) for n, m in inner.named_modules()
              if isinstance(getattr(m, "lora_A", None), nn.ModuleDict) and adapter in m.lora_A}
     if not found: raise ValueError(f"{type(model).__name__} has no SeLoRA layers (add_selora) and no peft LoRA layers for adapter "
