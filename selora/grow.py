@@ -28,7 +28,8 @@ def replace_parameter(optimizer, old:nn.Parameter, new:nn.Parameter, dim:int, ke
     "Put `new` where `old` is in `optimizer`, with `old`'s state zero-padded along `dim` to `new`'s shape (or dropped)"
     opt = _unwrap(optimizer)
     where = [(g, i) for g in opt.param_groups for i, p in enumerate(g["params"]) if p is old]
-    if not where: raise ValueError(f"a parameter of shape {tuple(old.shape)} is not in the optimizer: pass the adapter parameters to it")
+    if not where: raise ValueError(f"a parameter of shape {tuple(old.shape)} is not in the optimizer: "
+                                   "pass the adapter parameters to it")
     for g, i in where: g["params"][i] = new
     state = opt.state.pop(old, None)
     if state is None or not keep_state: return      # dropped: `new` starts as a fresh parameter (step 0)
@@ -61,7 +62,8 @@ class SeLoRAGrower:
                 ):
         if growth_test not in GROWTH_TESTS:
             raise ValueError(f"growth_test must be one of {', '.join(map(repr, GROWTH_TESTS))}, got growth_test={growth_test!r}")
-        if not threshold >= 1: raise ValueError(f"threshold must be >= 1 (the FI-Ratio is never below 1), got threshold={threshold!r}")
+        if not threshold >= 1:
+            raise ValueError(f"threshold must be >= 1 (the FI-Ratio is never below 1), got threshold={threshold!r}")
         if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
             raise ValueError(f"interval must be an integer >= 1, got interval={interval!r}")
         if max_rank is not None and (not isinstance(max_rank, int) or max_rank < 1):
@@ -86,11 +88,13 @@ class SeLoRAGrower:
 def _check_layers(layers, optimizer=None):
     "Refuse layers that are not SeLoRA's, optimizers whose state cannot follow growth, and parameters the optimizer does not hold"
     for n, l in layers.items():
-        if not isinstance(l, GROWABLE): raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear or a PeftLoRALayer")
+        if not isinstance(l, GROWABLE):
+            raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear or a PeftLoRALayer")
     if optimizer is None: return
     opt = _unwrap(optimizer)
     if not isinstance(opt, SUPPORTED_OPTIMIZERS):
-        raise TypeError(f"SeLoRAGrower can carry the state of {', '.join(c.__name__ for c in SUPPORTED_OPTIMIZERS)} through growth, "
+        names = ', '.join(c.__name__ for c in SUPPORTED_OPTIMIZERS)
+        raise TypeError(f"SeLoRAGrower can carry the state of {names} through growth, "
                         f"not {type(opt).__name__}: use one of those for the SeLoRA parameters")
     in_opt = {id(p) for g in opt.param_groups for p in g["params"]}
     for n, l in layers.items():
@@ -200,6 +204,6 @@ def growable_layers(
     inner = model.base_model.model if is_peft else model
     found = {n: PeftLoRALayer(m, adapter, configs.get(adapter), key=n) for n, m in inner.named_modules()
              if isinstance(getattr(m, "lora_A", None), nn.ModuleDict) and adapter in m.lora_A}
-    if not found: raise ValueError(f"{type(model).__name__} has no SeLoRA layers (add_selora) and no peft LoRA layers for adapter "
-                                   f"{adapter!r} (peft.get_peft_model(model, SeLoRAConfig(...)))")
+    if not found: raise ValueError(f"{type(model).__name__} has no SeLoRA layers (add_selora) and no peft LoRA layers "
+                                   f"for adapter {adapter!r} (peft.get_peft_model(model, SeLoRAConfig(...)))")
     return found
