@@ -26,7 +26,8 @@ _IU_LAYOUT = ("an IU X-Ray root holding either the OpenI layout (report *.xml fi
 
 def _need_cols(path:Path, df:pd.DataFrame, cols):
     for c in cols:
-        if c not in df.columns: raise DataError(f"{path}: missing column '{c}' (columns are {list(df.columns)}; needs {list(cols)})")
+        if c not in df.columns:
+            raise DataError(f"{path}: missing column '{c}' (columns are {list(df.columns)}; needs {list(cols)})")
 
 def _iu_csv_reports(root:Path):
     rp, pp = root / "indiana_reports.csv", root / "indiana_projections.csv"
@@ -176,7 +177,8 @@ def folder(
         if meta is None: raise DataError(f"{root}: no metadata.jsonl or metadata.csv; expected {_FOLDER_LAYOUT}")
     if not meta.exists(): raise DataError(f"{meta}: no such file; expected {_FOLDER_LAYOUT}")
     try: df = pd.read_json(meta, lines=True) if meta.suffix == ".jsonl" else pd.read_csv(meta)
-    except ValueError as e: raise DataError(f"{meta}: not readable as {'JSON lines' if meta.suffix == '.jsonl' else 'CSV'} ({e})") from e
+    except ValueError as e:
+        raise DataError(f"{meta}: not readable as {'JSON lines' if meta.suffix == '.jsonl' else 'CSV'} ({e})") from e
     cap = caption_column or next((c for c in ("text", "caption", "prompt", "report") if c in df.columns), None)
     if cap is None: raise DataError(f"{meta}: missing caption column (one of text, caption, prompt, report, or pass "
                                     f"caption_column=); columns are {list(df.columns)}")
@@ -189,7 +191,8 @@ def folder(
     items = [{"id": str(f), "image": str(f), "prompt": p, "study": str(g) if group_column else str(f), "split": s}
              for f, p, g, s in zip(df[file_column], df["_p"], df[group_column] if group_column else df[file_column],
                                    df["split"] if "split" in df.columns else [None] * len(df))]
-    items = _attach_paths(items, lambda it: (base / it["image"]) if (base / it["image"]).is_file() else None, counts, strict, str(base))
+    items = _attach_paths(items, lambda it: (base / it["image"]) if (base / it["image"]).is_file() else None, counts,
+                          strict, str(base))
     if "split" in df.columns:
         keep = [it for it in items if str(it["split"]) == split]
         counts.require(f"split '{split}' (from the split column)", len(keep), f"no row of {meta} has split == {split!r}")
@@ -203,7 +206,8 @@ def _load_hf(name, data_dir=None, **kw):
     import datasets
     p = Path(str(name)).expanduser()
     try:
-        if p.is_dir() and any((p/f).is_file() for f in ("dataset_dict.json", "state.json")): return datasets.load_from_disk(str(p))
+        if p.is_dir() and any((p/f).is_file() for f in ("dataset_dict.json", "state.json")):
+            return datasets.load_from_disk(str(p))
         return datasets.load_dataset(str(name), data_dir=None if data_dir is None else str(data_dir), **kw)
     except Exception as e:
         raise DataError(f"{name}: cannot load it with `datasets` ({type(e).__name__}: {str(e).splitlines()[0][:200]}); pass a hub id "
@@ -273,7 +277,8 @@ def run_dataset(
     "The `split` of a run's dataset as its config asks for it, prompts included"
     c = cfg if isinstance(cfg, dict) else asdict(cfg)
     kw = {"prompt": c.get("phantom_prompt", LEGACY_PROMPT)} if c["dataset"] == "phantom_iu" else {}
-    if c["dataset"] in ("hf", "imagefolder"): kw = {k: c.get(k, v) for k, v in (("image_column", "image"), ("caption_column", "text"))}
+    if c["dataset"] in ("hf", "imagefolder"):
+        kw = {k: c.get(k, v) for k, v in (("image_column", "image"), ("caption_column", "text"))}
     return load_dataset(c["dataset"], c.get("data_dir"), split, size=c["resolution"], seed=c["seed"], **kw)
 
 # %% ../nbs/10_data.ipynb #f1575643

@@ -68,7 +68,8 @@ def save_selora(
     for n, l in layers.items():
         tensors[f"{n}.lora_A.weight"] = l.lora_A.weight.detach().float().contiguous().cpu()
         tensors[f"{n}.lora_B.weight"] = l.lora_B.weight.detach().float().contiguous().cpu()
-        info[n] = dict(rank=l.rank, alpha=l.alpha, initial_rank=l.initial_rank, in_features=l.in_features, out_features=l.out_features)
+        info[n] = dict(rank=l.rank, alpha=l.alpha, initial_rank=l.initial_rank, in_features=l.in_features,
+                       out_features=l.out_features)
     meta = {"format": "pt", "selora": json.dumps({"version": FORMAT_VERSION, "layers": info, "config": config or {}})}
     _atomic_save(tensors, path, meta)
     return Path(path)
@@ -150,7 +151,8 @@ def lora_file(
     if p.suffix == ".safetensors" and not p.is_dir():
         if weight_name is not None: raise ValueError(f"weight_name={weight_name!r} is for a directory, but {p} is a file path")
         return p
-    if p.exists() and not p.is_dir(): raise ValueError(f"{p} is a file, not a directory: pass a path ending in .safetensors or a directory")
+    if p.exists() and not p.is_dir():
+        raise ValueError(f"{p} is a file, not a directory: pass a path ending in .safetensors or a directory")
     name = weight_name or LORA_WEIGHT_NAME
     if not name.endswith(".safetensors"): raise ValueError(f"weight_name={name!r} must end in .safetensors")
     return p/name
@@ -210,7 +212,8 @@ def export_lora(
 )->Path:
     "Write the SeLoRA layers as a LoRA file, each module with its own rank, at full strength in any loader"
     models = {"unet": unet, "transformer": transformer, "text_encoder": text_encoder, "text_encoder_2": text_encoder_2}
-    if all(m is None for m in models.values()): raise ValueError("pass unet=, transformer=, text_encoder= or text_encoder_2= (one or more)")
+    if all(m is None for m in models.values()):
+        raise ValueError("pass unet=, transformer=, text_encoder= or text_encoder_2= (one or more)")
     weights = {}
     for prefix, model in models.items():      # the prefixes diffusers' pipelines read: pipe.load_lora_weights
         if model is None: continue

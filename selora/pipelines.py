@@ -47,7 +47,8 @@ def sd_scheduler(
     cfg = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
                prediction_type=prediction_type, rescale_betas_zero_snr=zero_snr)
     if kind == "ddim":
-        return DDIMScheduler(**cfg, set_alpha_to_one=False, steps_offset=1, timestep_spacing="trailing" if zero_snr else "leading")
+        return DDIMScheduler(**cfg, set_alpha_to_one=False, steps_offset=1,
+                             timestep_spacing="trailing" if zero_snr else "leading")
     if kind == "ddpm": return DDPMScheduler(**cfg)
     raise ValueError(f"unknown scheduler kind {kind!r}; choose 'ddim' or 'ddpm'")
 
@@ -66,7 +67,8 @@ def build_models(
     # start with a narrow posterior (std ≈ 0.02), see below
     with torch.no_grad(): vae.quant_conv.bias[vae.config.latent_channels:] = -8.0
     emb = te.get_input_embeddings()
-    with torch.no_grad(): emb.weight.copy_(torch.randn(emb.weight.shape, generator=torch.Generator().manual_seed(seed + 7919)) * 0.02)
+    g = torch.Generator().manual_seed(seed + 7919)
+    with torch.no_grad(): emb.weight.copy_(torch.randn(emb.weight.shape, generator=g) * 0.02)
     emb.weight.requires_grad_(False)
     return dict(vae=vae, unet=unet, text_encoder=te)
 
@@ -101,7 +103,8 @@ def _offline()->bool:
     return bool(constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "0").upper() in ("1", "ON", "YES", "TRUE")
 
 # %% ../nbs/08_pipelines.ipynb #bf58cd1d
-FAMILIES = {"StableDiffusionXLPipeline": "SDXL", "StableDiffusion3Pipeline": "SD3", "FluxPipeline": "Flux"}   # by model_index.json
+# by model_index.json
+FAMILIES = {"StableDiffusionXLPipeline": "SDXL", "StableDiffusion3Pipeline": "SD3", "FluxPipeline": "Flux"}
 
 def _pipeline_class(index:Path|str|None, where:str)->str:
     "The class of the pipeline whose model_index.json is `index` (SD 1.x/2.x without one), if training has its objective"
@@ -135,7 +138,8 @@ def load_base(
         if not (d/"model_index.json").exists():
             raise BaseModelError(f"the embedded base is missing from this install ({d}); reinstall selora with its package data, "
                                  "or make it with nbs/experiments/pretrain_base.ipynb and save it with `ship_base`")
-        return _from_pretrained("StableDiffusionPipeline", d, dtype, dict(tokenizer=clip_tokenizer(), local_files_only=True) | kwargs)
+        return _from_pretrained("StableDiffusionPipeline", d, dtype,
+                                dict(tokenizer=clip_tokenizer(), local_files_only=True) | kwargs)
     p = Path(base_model).expanduser()
     if p.exists():
         if not (p/"model_index.json").is_file():
@@ -183,7 +187,8 @@ def tiny_pipeline(seed:int=0):
     vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=32,
                         down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2)
     return StableDiffusionPipeline(unet=UNet2DConditionModel(**TINY_UNET), text_encoder=te, vae=vae, tokenizer=tok,
-                                   scheduler=DDPMScheduler(), safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+                                   scheduler=DDPMScheduler(), safety_checker=None, feature_extractor=None,
+                                   requires_safety_checker=False)
 
 TINY_FAMILIES = ("tiny-sdxl", "tiny-sd3", "tiny-flux")   # `tiny_family_pipeline`, below
 

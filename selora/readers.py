@@ -148,7 +148,8 @@ def preprocess(
     "3×size×size float tensor in [-1, 1]: resize shortest side, centre crop, 3 channels (Appendix B.1)"
     a = np.asarray(img, dtype=np.float32)
     if a.ndim == 3 and a.shape[2] == 1: a = a[..., 0]
-    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] != 3): raise DataError(f"expected an H×W or H×W×3 image, got shape {a.shape}")
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] != 3):
+        raise DataError(f"expected an H×W or H×W×3 image, got shape {a.shape}")
     h, w = a.shape[:2]
     s = size / min(h, w)
     nh, nw = max(size, round(h * s)), max(size, round(w * s))
@@ -417,7 +418,8 @@ def iu_items(
 def _split_dataset(items, name, split, size, seed, fractions, names, counts, split_file, strict, info, load=None, extra=()):
     if split not in names:
         if name == "montgomery" and split == "val":
-            raise DataError("Montgomery County CXR has no val split: the paper splits it 80/20 train/test (§3.4); use split='test'")
+            raise DataError("Montgomery County CXR has no val split: the paper splits it 80/20 train/test (§3.4); "
+                            "use split='test'")
         raise DataError(f"{name} has splits {list(names)}, not {split!r}")
     parts, path = split_studies([it["study"] for it in items], fractions, names, seed, split_file, tag=name)
     keep = [it for it in items if it["study"] in parts[split]]

@@ -205,7 +205,8 @@ def score_scenes(
 )->dict:
     "Share of images whose colour, shape, position (and all three) match their prompt, and the per-image reads"
     reads = [read_scene(im) for im in imgs]
-    ok = {k: [r is not None and r[k] == p[i] for r, p in zip(reads, prompts)] for i, k in enumerate(("colour", "shape", "position"))}
+    ok = {k: [r is not None and r[k] == p[i] for r, p in zip(reads, prompts)]
+          for i, k in enumerate(("colour", "shape", "position"))}
     ok["all"] = [a and b and c for a, b, c in zip(ok["colour"], ok["shape"], ok["position"])]
     return dict(accuracy={k: float(np.mean(v)) for k, v in ok.items()}, reads=reads, ok=ok["all"])
 

@@ -55,7 +55,8 @@ def _check_training_options(c):
     if c.cache_text_embeddings and c.train_text_encoder:
         raise bad("cache_text_embeddings",
                   "needs train_text_encoder=False: an adapted text encoder changes its embeddings every step")
-    if c.weighting_scheme not in WEIGHTING_SCHEMES: raise bad("weighting_scheme", f"must be one of {', '.join(WEIGHTING_SCHEMES)}")
+    if c.weighting_scheme not in WEIGHTING_SCHEMES:
+        raise bad("weighting_scheme", f"must be one of {', '.join(WEIGHTING_SCHEMES)}")
     if not c.logit_std > 0: raise bad("logit_std", "must be > 0")
     if c.text_encoder_lr is not None and not c.train_text_encoder:
         raise bad("text_encoder_lr",
