@@ -23,7 +23,7 @@ __all__ = ['METHODS', 'COMPONENTS', 'DENOISERS', 'STATE_VERSION', 'ADAPTERS', 't
 
 # %% ../nbs/07_adapters.ipynb #b657c81c
 METHODS = ("selora", "lora", "dylora", "adalora")
-COMPONENTS = ("unet", "text_encoder")
+COMPONENTS = ("unet", "transformer", "text_encoder", "text_encoder_2")   # the models an adapter holds, by pipeline name
 DENOISERS = ("unet", "transformer")   # the denoiser's name in its pipeline: its layers' prefix in checkpoints and exports
 STATE_VERSION = 1
 
@@ -84,16 +84,19 @@ class Adapter:
         super().__init_subclass__(**kw)
         if cls.__dict__.get("method"): ADAPTERS[cls.method] = cls   # a fifth method needs only its class
 
-    def __init__(self, unet:nn.Module, text_encoder:nn.Module|None=None, *, denoiser:str="unet", **cfg):
+    def __init__(self, unet:nn.Module, text_encoder:nn.Module|None=None, *, denoiser:str="unet",
+                 text_encoder_2:nn.Module|None=None, **cfg):
         if not isinstance(unet, nn.Module): raise TypeError(f"unet must be an nn.Module, got {type(unet).__name__}")
         if denoiser not in DENOISERS: raise ValueError(f"denoiser must be one of {', '.join(DENOISERS)}, got {denoiser!r}")
-        if text_encoder is not None and not isinstance(text_encoder, nn.Module):
-            raise TypeError(f"text_encoder must be an nn.Module or None, got {type(text_encoder).__name__}")
+        for k, m in (("text_encoder", text_encoder), ("text_encoder_2", text_encoder_2)):
+            if m is not None and not isinstance(m, nn.Module):
+                raise TypeError(f"{k} must be an nn.Module or None, got {type(m).__name__}")
         unknown = sorted(set(cfg) - set(self.defaults))
         if unknown: raise ValueError(f"{self.method} does not take {', '.join(map(repr, unknown))}; "
                                      f"its parameters are: {', '.join(self.defaults)}")
         self.config = self.validate({**self.defaults, **cfg})
-        self.models = {k: m for k, m in zip((denoiser, "text_encoder"), (unet, text_encoder)) if m is not None}
+        models = {denoiser: unet, "text_encoder": text_encoder, "text_encoder_2": text_encoder_2}
+        self.models = {k: m for k, m in models.items() if m is not None}   # keyed by pipeline name: the files' prefixes
         self._base = {k: count_parameters(m)["total"] for k, m in self.models.items()}
         self.targets = {k: target_layers(m, self.config.get("target_modules")) for k, m in self.models.items()}
         for m in self.models.values(): m.requires_grad_(False)   # freeze everything else
@@ -140,13 +143,13 @@ def bind_optimizer(self:Adapter, optimizer, all_reduce=None):
 
 @patch
 def make_optimizer(self:Adapter, cls=torch.optim.Adam, all_reduce=None, text_encoder_lr:float|None=None, **kw):
-    "`cls(trainable_parameters(), **kw)` bound to this adapter; `text_encoder_lr`: the text encoder's own group"
+    "`cls(trainable_parameters(), **kw)` bound to this adapter; `text_encoder_lr`: the text encoders' own group"
     params = self.trainable_parameters()
-    # two groups, as diffusers' scripts make them: the U-Net's at lr, the text encoder's at its own
+    # two groups, as diffusers' scripts make them: the denoiser's at lr, the text encoders' at their own
     if text_encoder_lr is not None:
-        if "text_encoder" not in self.models:
-            raise ValueError("text_encoder_lr is for the text encoder's adapters, and this adapter has none")
-        te = {id(p) for p in self.models["text_encoder"].parameters()}
+        tes = [m for k, m in self.models.items() if k.startswith("text_encoder")]
+        if not tes: raise ValueError("text_encoder_lr is for the text encoder's adapters, and this adapter has none")
+        te = {id(p) for m in tes for p in m.parameters()}
         params = [{"params": [p for p in params if id(p) not in te]},
                   {"params": [p for p in params if id(p) in te], "lr": text_encoder_lr}]
     opt = cls(params, **kw)
@@ -350,10 +353,11 @@ def make_adapter(
     unet:nn.Module,                   # The U-Net, or an SD3 / Flux transformer (changed in place)
     text_encoder:nn.Module|None=None, # The text encoder (changed in place), or None to train the U-Net only
     denoiser:str="unet",              # "transformer" for a DiT: the prefix its pipeline's `load_lora_weights` reads
+    text_encoder_2:nn.Module|None=None, # SDXL's or SD3's second CLIP text encoder (changed in place), or None
     **cfg,                            # The method's parameters (see each adapter's `defaults`)
 )->Adapter:
-    "Inject `method` into the same layers of `unet` and `text_encoder`, freeze the rest, and return its adapter"
-    return adapter_class(method)(unet, text_encoder, denoiser=denoiser, **cfg)
+    "Inject `method` into the same layers of the denoiser and the text encoders, freeze the rest, and return its adapter"
+    return adapter_class(method)(unet, text_encoder, denoiser=denoiser, text_encoder_2=text_encoder_2, **cfg)
 
 _MOVED = dict(DyLoRALinear="dylora", DyLoRAAdapter="dylora", LoRAAdapter="peft_adapters",
               AdaLoRAAdapter="peft_adapters", total_steps="peft_adapters")

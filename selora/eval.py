@@ -315,7 +315,7 @@ def _generate_batch(pipe, chunk:list, prompts:list, labels:list|None, out:Path, 
 # %% ../nbs/13_eval.ipynb #9ef736s0
 @torch.no_grad()
 def generate(
-    pipe,                          # a StableDiffusionPipeline (with its adapter)
+    pipe,                          # an SD, SDXL, SD3 or Flux pipeline (with its adapter)
     prompts:list,                  # one prompt per test item
     out_dir:str|Path,              # PNGs go to out_dir/images, the manifest to out_dir/manifest.jsonl
     labels:list|None=None,         # per-item labels saved in the manifest (e.g. phantom findings)
@@ -324,7 +324,7 @@ def generate(
     num_inference_steps:int=50,
     guidance_scale:float=7.5,
     scheduler:str|None=None,       # a diffusers scheduler class name (e.g. "DDIMScheduler"), or the pipeline's own
-    size:int|None=None,            # image side (default: the U-Net's sample size × the VAE factor)
+    size:int|None=None,            # image side (default: the denoiser's sample size × the VAE factor)
     batch_size:int=16,
     progress:bool=True,
 )->list:
@@ -335,7 +335,9 @@ def generate(
     out = Path(out_dir)
     man, rows, todo = _resume(out, prompts, seeds, n_per_prompt)
     if scheduler: pipe.scheduler = getattr(diffusers, scheduler).from_config(pipe.scheduler.config)
-    size = size or pipe.unet.config.sample_size * pipe.vae_scale_factor
+    # a transformer's pipeline keeps its default in default_sample_size, as its own __call__ reads it
+    unet = getattr(pipe, "unet", None)
+    size = size or (unet.config.sample_size if unet is not None else pipe.default_sample_size) * pipe.vae_scale_factor
     pipe.set_progress_bar_config(disable=True)   # one bar for the whole job instead of one per batch
     # the pipeline cuts long reports at 77 tokens as training does; no warning per batch
     verbosity = dlog.get_verbosity(); dlog.set_verbosity_error()

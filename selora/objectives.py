@@ -33,10 +33,12 @@ def _quiet(pipe):
     try: yield
     finally: log.setLevel(level)
 
-@torch.no_grad()
 def encode_prompts(pipe, prompts:list[str])->dict:
     "The conditioning of `prompts` for the denoiser of an SDXL, SD3 or Flux pipeline: sequence, pooled vector (and ids)"
-    with _quiet(pipe): return _encode(pipe, pipeline_family(pipe), prompts)
+    # a graph only through text encoders with adapters to train (the frozen ones give constants)
+    tes = [m for k, m in pipe.components.items() if k.startswith("text_encoder") and m is not None]
+    grad = torch.is_grad_enabled() and any(p.requires_grad for m in tes for p in m.parameters())
+    with _quiet(pipe), torch.set_grad_enabled(grad): return _encode(pipe, pipeline_family(pipe), prompts)
 
 def _encode(pipe, fam:str, prompts:list[str])->dict:
     if fam == "sdxl":

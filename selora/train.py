@@ -22,10 +22,10 @@ from .phantom import PHANTOM_PROMPTS
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY',
-           'TrainConfig', 'method_options', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'draw_noise',
-           'snr_loss_weights', 'diffusion_loss', 'TrainingError', 'run_field', 'config_changes', 'plot_training',
-           'validate', 'Run', 'run_optimizer', 'lr_schedule', 'setup', 'build_cache', 'train_step', 'validation_images',
-           'train', 'main']
+           'TRAINED_TEXT_ENCODERS', 'TrainConfig', 'method_options', 'save_checkpoint', 'latest_checkpoint',
+           'load_checkpoint', 'draw_noise', 'snr_loss_weights', 'diffusion_loss', 'TrainingError', 'run_field',
+           'config_changes', 'plot_training', 'validate', 'Run', 'run_optimizer', 'lr_schedule', 'setup', 'build_cache',
+           'train_step', 'validation_images', 'train', 'main']
 
 # %% ../nbs/12_train.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
@@ -381,6 +381,10 @@ def _frozen_models(pipe)->list[nn.Module]:
 def _text_encoders(pipe)->list[nn.Module]:
     return [m for k, m in pipe.components.items() if k.startswith("text_encoder") and m is not None]
 
+# the text encoders that diffusers' LoRA scripts adapt with --train_text_encoder (the CLIPs; never a T5)
+TRAINED_TEXT_ENCODERS = dict(sd=("text_encoder",), sdxl=("text_encoder", "text_encoder_2"),
+                             sd3=("text_encoder", "text_encoder_2"), flux=("text_encoder",))
+
 def _dtypes(pipe, adapter)->dict:
     "The dtypes the run trained with: of the frozen base (VAE, denoiser, text encoders) and of the adapter parameters"
     name = lambda p: str(p.dtype).removeprefix("torch.")
@@ -508,9 +512,7 @@ def _check_family(cfg:TrainConfig, pipe)->str:
     "The pipeline's family, once the run's options fit its objective"
     fam = pipeline_family(pipe)
     flow = fam in ("sd3", "flux")
-    bad = [("train_text_encoder", fam != "sd" and cfg.train_text_encoder, "set it to false: the text encoders stay "
-            "frozen (as in diffusers' SDXL, SD3 and Flux LoRA scripts)"),
-           ("snr_gamma", fam != "sd" and cfg.snr_gamma is not None, "Min-SNR weighting is SD's; set it to None"),
+    bad = [("snr_gamma", fam != "sd" and cfg.snr_gamma is not None, "Min-SNR weighting is SD's; set it to None"),
            ("cache_latents", fam != "sd" and cfg.cache_latents, "set it to false"),
            ("cache_text_embeddings", fam != "sd" and cfg.cache_text_embeddings, "set it to false"),
            ("noise_offset", flow and cfg.noise_offset != 0, "is for DDPM schedules; set it to 0"),
@@ -536,22 +538,20 @@ def lr_schedule(cfg:TrainConfig, opt:torch.optim.Optimizer, total:int, step:int=
     return get_scheduler(cfg.lr_scheduler, opt, num_warmup_steps=cfg.lr_warmup_steps, num_training_steps=total,
                          last_epoch=step - 1)
 
-def _enable_checkpointing(pipe, text_encoder:bool):
-    "Gradient checkpointing in the denoiser (and the text encoder), non-reentrant: the frozen base's inputs need no gradient"
+def _enable_checkpointing(pipe, text_encoders:dict):
+    "Gradient checkpointing in the denoiser (and the adapted text encoders), non-reentrant: the frozen base needs no gradient"
     den = _denoiser(pipe)
-    models = [(_denoiser_name(pipe), den)]
-    models += [("text_encoder", pipe.text_encoder)] if text_encoder else []
-    for k, m in models:
+    for k, m in [(_denoiser_name(pipe), den), *text_encoders.items()]:
         if not (getattr(m, "_supports_gradient_checkpointing", False)
                 or getattr(m, "supports_gradient_checkpointing", False)):
             raise TrainingError(f"config field 'gradient_checkpointing': the {k} ({type(m).__name__}) "
                                 "does not support it; set it to false")
     den.enable_gradient_checkpointing()
-    if text_encoder:
-        te = pipe.text_encoder
+    for te in text_encoders.values():
         on = getattr(te, "activation_checkpointing_enable", None)   # transformers >= 5 (before: gradient_checkpointing_enable)
         on({"use_reentrant": False}) if on else te.gradient_checkpointing_enable({"use_reentrant": False})
         te.train()   # transformers checkpoints in training mode only (CLIP has no dropout: the outputs are the same)
+
 
 # %% ../nbs/12_train.ipynb #d18029f4
 def _accelerator(cfg:TrainConfig):
@@ -606,11 +606,10 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
         raise TrainingError(f"config field 'lr_warmup_steps'={cfg.lr_warmup_steps} "
                             f"is not shorter than the run ({total} steps)")
     torch.manual_seed(cfg.seed)
-    if not cfg.train_text_encoder:
-        for m in _text_encoders(pipe): m.requires_grad_(False)
-    adapter = make_adapter(cfg.method, _denoiser(pipe), pipe.text_encoder if cfg.train_text_encoder else None,
-                           _denoiser_name(pipe), **opts["adapter"])
-    if cfg.gradient_checkpointing: _enable_checkpointing(pipe, cfg.train_text_encoder)
+    for m in _text_encoders(pipe): m.requires_grad_(False)    # frozen, but for the adapters below
+    tes = {k: getattr(pipe, k) for k in TRAINED_TEXT_ENCODERS[fam] if cfg.train_text_encoder and getattr(pipe, k, None)}
+    adapter = make_adapter(cfg.method, _denoiser(pipe), denoiser=_denoiser_name(pipe), **tes, **opts["adapter"])
+    if cfg.gradient_checkpointing: _enable_checkpointing(pipe, tes)
     all_reduce = _process_mean(acc.num_processes) if acc.num_processes > 1 else None   # same growth on every process
     build_opt = lambda: run_optimizer(cfg, opts, adapter, all_reduce)
     opt, state, gen, step = _start_or_resume(cfg, out, acc, adapter, opts, build_opt)
