@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import torch
 from torch import nn
-from .pipelines import pipeline_family
+from .pipelines import pipeline_family, _text_encoders
 
 # %% auto #0
 __all__ = ['MAX_SEQUENCE_LENGTH', 'WEIGHTING_SCHEMES', 'latents', 'encode_prompts', 'draw_flow_noise', 'flow_matching_loss',
@@ -36,8 +36,7 @@ def _quiet(pipe):
 def encode_prompts(pipe, prompts:list[str])->dict:
     "The conditioning of `prompts` for the denoiser of an SDXL, SD3 or Flux pipeline: sequence, pooled vector (and ids)"
     # a graph only through text encoders with adapters to train (the frozen ones give constants)
-    tes = [m for k, m in pipe.components.items() if k.startswith("text_encoder") and m is not None]
-    grad = torch.is_grad_enabled() and any(p.requires_grad for m in tes for p in m.parameters())
+    grad = torch.is_grad_enabled() and any(p.requires_grad for m in _text_encoders(pipe) for p in m.parameters())
     with _quiet(pipe), torch.set_grad_enabled(grad): return _encode(pipe, pipeline_family(pipe), prompts)
 
 def _encode(pipe, fam:str, prompts:list[str])->dict:

@@ -209,6 +209,10 @@ def pipeline_family(pipe)->str:
                          f"{', '.join(PIPELINE_FAMILIES)}, whose objectives it knows")
     return PIPELINE_FAMILIES[name]
 
+def _text_encoders(pipe)->list:
+    "The pipeline's text encoders (text_encoder, text_encoder_2, text_encoder_3: those it has)"
+    return [m for k, m in pipe.components.items() if k.startswith("text_encoder") and m is not None]
+
 # %% ../nbs/08_pipelines.ipynb #fa0c0004
 def _tiny_vae(latent_channels:int, seed:int, **kw):
     from diffusers import AutoencoderKL

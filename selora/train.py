@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from safetensors import safe_open
 from safetensors.torch import save_file
-from .pipelines import load_pipeline, tiny_pipeline, pipeline_family
+from .pipelines import load_pipeline, tiny_pipeline, pipeline_family, _text_encoders
 from .objectives import WEIGHTING_SCHEMES, family_draws, family_loss
 from .grow import GROWTH_TESTS
 from .io import atomic_path
@@ -377,9 +377,6 @@ def _denoiser(pipe)->nn.Module: return getattr(pipe, _denoiser_name(pipe))
 def _frozen_models(pipe)->list[nn.Module]:
     "The VAE, the denoiser and the text encoders: every model of the pipeline"
     return [m for m in pipe.components.values() if isinstance(m, nn.Module)]
-
-def _text_encoders(pipe)->list[nn.Module]:
-    return [m for k, m in pipe.components.items() if k.startswith("text_encoder") and m is not None]
 
 # the text encoders that diffusers' LoRA scripts adapt with --train_text_encoder (the CLIPs; never a T5)
 TRAINED_TEXT_ENCODERS = dict(sd=("text_encoder",), sdxl=("text_encoder", "text_encoder_2"),
