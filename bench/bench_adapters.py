@@ -20,9 +20,9 @@ memory  One fresh subprocess per method: build the U-Net, the adapter and AdamW,
     python bench/bench_adapters.py                   # tiny and SD-1.5-shaped U-Nets, writes bench/results_adapters.json
     python bench/bench_adapters.py --models tiny     # quick
     python bench/bench_adapters.py --threads 1       # on a shared 2-core machine (2 threads stall each other there)
+    python bench/bench_adapters.py --quick           # checks the script runs (tiny, 2 reps, no file written)
 """
-import argparse, copy, json, os, platform, subprocess, sys, time
-from pathlib import Path
+import argparse, copy, json, os, subprocess, sys, time
 import torch
 from torch import nn
 
@@ -70,7 +70,7 @@ def bench_time(name, reps, batch):
     probe = Trainer("selora", shared_copy(base), d, interval=40, threshold=1e30)
     runs = {"lora": lambda: tr["lora"].step(),
             "selora": lambda: tr["selora"].step(step=1),            # 1 % 40 != 0: no probe, no growth
-            "selora_probed": lambda: probe.step(step=0),            # probed; the threshold keeps the rank at 1
+            "selora_probed": lambda: probe.step(step=40),           # probed (a test step); the threshold keeps rank 1
             "adalora": lambda: tr["adalora"].step()}
     for b in range(1, 5): runs[f"dylora_b{b}"] = (lambda b=b: tr["dylora"].step(b=b))
     for f in runs.values(): f(); f()                                # warm-up
@@ -95,51 +95,52 @@ def memory_child(name, method, batch, steps=3):
     "Runs in a fresh process: peak RSS of `steps` training steps (printed as JSON)"
     unet, d = build(name, batch)
     tr = Trainer(method, unet, d, **(dict(interval=40) if method == "selora" else {}))
+    tr.step_no = 40                                                 # SeLoRA: step 40 is a growth test, probed
     kw = dict(b=4) if method == "dylora" else {}                    # DyLoRA at b = r_max, its largest step
     with open("/proc/self/clear_refs", "w") as f: f.write("5")      # reset VmHWM to the current RSS
     before = _rss("VmRSS:")
-    for _ in range(steps): tr.step(**kw)                            # SeLoRA: step 0 is probed
+    for _ in range(steps): tr.step(**kw)
     peak = _rss("VmHWM:")
     print(json.dumps(dict(rss_before=before, peak_rss=peak, peak_increase=peak - before, steps=steps)))
 
-def bench_memory(name, batch):
+def bench_memory(name, batch, methods=METHODS):
     out = {}
-    for m in METHODS:
+    for m in methods:
         r = subprocess.run([sys.executable, __file__, "--_memory", name, m, "--batch", str(batch), "--threads", str(torch.get_num_threads())],
                            capture_output=True, text=True,
                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
         if r.returncode: raise RuntimeError(f"memory run {name}/{m} failed:\n{r.stderr[-3000:]}")
         out[m] = json.loads(r.stdout.strip().splitlines()[-1])
     ratios = {m: dict(peak_rss=out[m]["peak_rss"] / out["lora"]["peak_rss"],
-                      peak_increase=out[m]["peak_increase"] / out["lora"]["peak_increase"]) for m in METHODS if m != "lora"}
+                      peak_increase=out[m]["peak_increase"] / out["lora"]["peak_increase"]) for m in methods if m != "lora"}
     return dict(bytes=out, over_lora=ratios)
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from _common import parser, record, write
+    ap = parser(__doc__, "results_adapters.json")
     ap.add_argument("--models", nargs="+", default=["tiny", "sd15"], choices=["tiny", "sd15"])
     ap.add_argument("--reps", type=int, default=None, help="timed steps per configuration (default: 21 tiny, 5 sd15)")
     ap.add_argument("--batch", type=int, default=2)
-    ap.add_argument("--out", default=str(Path(__file__).with_name("results_adapters.json")))
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's); 1 is steadier on a shared machine")
     ap.add_argument("--_memory", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     if a._memory: return memory_child(*a._memory, batch=a.batch)
-    out = dict(torch=torch.__version__, threads=torch.get_num_threads(), machine=platform.machine(), device="cpu",
-               date=time.strftime("%Y-%m-%d"), load_before=os.getloadavg(), results=[])
+    if a.quick: a.models, a.reps = ["tiny"], 2
+    out = record(a.quick) | dict(threads=torch.get_num_threads(), load_before=os.getloadavg(), results=[])
     for m in a.models:
         r = bench_time(m, a.reps or (21 if m == "tiny" else 5), a.batch)
-        r["memory"] = bench_memory(m, a.batch)
+        r["memory"] = bench_memory(m, a.batch, ("lora", "selora") if a.quick else METHODS)   # quick: the code path once
         out["results"].append(r)
         print(f"{m:5s} ({r['layers']} layers, batch {a.batch}) step time / LoRA r=4: "
               + "  ".join(f"{k} {v:.3f}" for k, v in r["time_over_lora"].items())
               + f"   [LoRA step {r['min_seconds']['lora']:.3f} s]", flush=True)
-        print(f"      peak RSS / LoRA: " + "  ".join(f"{k} {v['peak_rss']:.3f}" for k, v in r["memory"]["over_lora"].items())
-              + "   peak increase / LoRA: " + "  ".join(f"{k} {v['peak_increase']:.3f}" for k, v in r["memory"]["over_lora"].items())
-              + f"   [LoRA peak {r['memory']['bytes']['lora']['peak_rss'] / 2**20:.0f} MiB, +{r['memory']['bytes']['lora']['peak_increase'] / 2**20:.0f} MiB]", flush=True)
+        mem, lo = r["memory"]["over_lora"], r["memory"]["bytes"]["lora"]
+        print("      peak RSS / LoRA: " + "  ".join(f"{k} {v['peak_rss']:.3f}" for k, v in mem.items())
+              + "   peak increase / LoRA: " + "  ".join(f"{k} {v['peak_increase']:.3f}" for k, v in mem.items())
+              + f"   [LoRA peak {lo['peak_rss'] / 2**20:.0f} MiB, +{lo['peak_increase'] / 2**20:.0f} MiB]", flush=True)
     out["load_after"] = os.getloadavg()
-    Path(a.out).write_text(json.dumps(out, indent=1))
-    print(f"wrote {a.out}")
+    write(a, out)
 
 if __name__ == "__main__":
     main()

@@ -5,11 +5,11 @@ Linear of the U-Net and the text encoder, at rank `--rank`: an A of r x in and a
 averages them `--reps` times both ways, interleaved (rotating which goes first), and the medians are compared:
 
     python bench/bench_allreduce.py                 # rank 4; writes bench/results_allreduce.json
+    python bench/bench_allreduce.py --quick         # checks the script runs (2 reps, no file written)
 
 The flattened way is `selora.train._average_gradients`, what a training step does.
 """
-import argparse, json, os, platform, socket, statistics, time
-from pathlib import Path
+import os, socket, statistics, time
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -42,19 +42,21 @@ def worker(r, world, port, linears, rank, reps, out):
     dist.destroy_process_group()
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    from _common import parser, record, write
+    p = parser(__doc__, "results_allreduce.json")
     p.add_argument("--rank", type=int, default=4); p.add_argument("--reps", type=int, default=30)
-    p.add_argument("--out", default=str(Path(__file__).with_name("results_allreduce.json")))
     a = p.parse_args()
+    if a.quick: a.reps = 2
     linears = shapes(a.rank)
     with socket.socket() as s: s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
     out = mp.Manager().dict()
     mp.spawn(worker, args=(2, port, linears, a.rank, a.reps, out), nprocs=2, join=True)
-    res = dict(out) | {"layers": len(linears), "rank": a.rank, "processes": 2, "backend": "gloo",
-                       "elements": sum(a.rank * (o + i) for o, i in linears), "machine": platform.processor() or platform.machine()}
+    res = record(a.quick) | dict(out) | {"layers": len(linears), "rank": a.rank, "processes": 2, "backend": "gloo",
+                                          "elements": sum(a.rank * (o + i) for o, i in linears)}
     res["per tensor / flattened"] = res["per tensor"] / res["flattened"]
-    print(f"{res['layers']} layers ({res['calls per tensor']} tensors, {res['elements']:,} values): per tensor {res['per tensor'] * 1e3:.2f} ms, "
-          f"flattened {res['flattened'] * 1e3:.2f} ms, ratio {res['per tensor / flattened']:.2f}")
-    Path(a.out).write_text(json.dumps(res, indent=1) + "\n")
+    print(f"{res['layers']} layers ({res['calls per tensor']} tensors, {res['elements']:,} values): "
+          f"per tensor {res['per tensor'] * 1e3:.2f} ms, flattened {res['flattened'] * 1e3:.2f} ms, "
+          f"ratio {res['per tensor / flattened']:.2f}")
+    write(a, res)
 
 if __name__ == "__main__": main()

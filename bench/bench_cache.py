@@ -8,10 +8,10 @@ encoding the images (and the prompts); the draws are the same. Two settings per 
 Configurations alternate rep by rep; medians are compared.
 
     python bench/bench_cache.py                    # the embedded default (64 px, batch 8) and SD-1.5-shaped (256 px, batch 2)
-    python bench/bench_cache.py --models embedded  # quick (the other model's results in the file are kept)
+    python bench/bench_cache.py --models embedded  # the embedded default only (the other model's results are kept)
+    python bench/bench_cache.py --quick            # checks the script runs (embedded, 2 reps, no file written)
 """
-import argparse, json, platform, statistics, time
-from pathlib import Path
+import statistics, time
 import torch
 
 def sd15_pipeline():
@@ -61,14 +61,13 @@ def bench(name, reps):
     return dict(size=size, batch=batch, reps=reps) | out
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    from _common import parser, record, write
+    p = parser(__doc__, "results_cache.json")
     p.add_argument("--models", default="embedded,sd15"); p.add_argument("--reps", type=int, default=10)
-    p.add_argument("--out", default=str(Path(__file__).with_name("results_cache.json")))
     a = p.parse_args()
+    if a.quick: a.models, a.reps = "embedded", 2
     res = {m: bench(m, a.reps if m == "embedded" else max(3, a.reps // 3)) for m in a.models.split(",")}
-    res["machine"] = dict(processor=platform.processor() or platform.machine(), threads=torch.get_num_threads())
-    out = Path(a.out)
-    old = json.loads(out.read_text()) if out.exists() else {}   # a run of some models keeps the others' results
-    out.write_text(json.dumps(old | res, indent=1) + "\n")
+    res |= record(a.quick) | dict(threads=torch.get_num_threads())
+    write(a, res, merge=True)                    # a run of some models keeps the others' results
 
 if __name__ == "__main__": main()

@@ -9,10 +9,10 @@ latents and random text conditioning; the U-Nets have random weights built from 
 interleaved rep by rep (rotating which goes first) and the minimum over reps is compared.
 
     python bench/bench_core.py                  # tiny and SD-1.5-shaped U-Nets, writes bench/results.json
-    python bench/bench_core.py --models tiny    # quick
+    python bench/bench_core.py --models tiny    # the tiny U-Net only
+    python bench/bench_core.py --quick          # checks the script runs (tiny, 2 reps, no file written)
 """
-import argparse, copy, json, platform, time
-from pathlib import Path
+import copy, time
 import torch
 from torch import nn
 
@@ -74,11 +74,11 @@ def bench_model(name, reps, batch, rank=4):
     med = {k: min(v) for k, v in times.items()}
     # one growth of every layer (threshold 1.0 grows all): expand + optimizer surgery, after a probed step
     grower = SeLoRAGrower(layers, opt_s, threshold=1.0, interval=1)
-    with grower.probe(0):
+    with grower.probe(1):                                         # step 1: the first growth test at interval 1
         nn.functional.mse_loss(sel(d["x"], d["t"], encoder_hidden_states=d["ctx"]).sample, d["eps"]).backward()
     opt_s.step()
-    grow_s = timed(lambda: grower.grow(0))
-    assert len(grower.history) == len(layers)
+    grow_s = timed(lambda: grower.grow(1))
+    assert len(grower.history) == len(layers), f"{len(grower.history)} of {len(layers)} layers grew"
     res = dict(model=name, batch=batch, rank=rank, layers=len(layers), reps=reps, min_seconds=med, all_seconds=times, grow_all_seconds=grow_s,
                a_selora_over_peft=med["selora"] / med["peft_lora"],
                b_probed_over_plain=med["selora_probed"] / med["selora"],
@@ -86,14 +86,14 @@ def bench_model(name, reps, batch, rank=4):
     return res
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from _common import parser, record, write
+    ap = parser(__doc__, "results.json")
     ap.add_argument("--models", nargs="+", default=["tiny", "sd15"], choices=["tiny", "sd15"])
     ap.add_argument("--reps", type=int, default=None, help="timed steps per configuration (default: 21 tiny, 6 sd15)")
     ap.add_argument("--batch", type=int, default=2)
-    ap.add_argument("--out", default=str(Path(__file__).with_name("results.json")))
     a = ap.parse_args()
-    out = dict(torch=torch.__version__, threads=torch.get_num_threads(), machine=platform.machine(),
-               device="cpu", date=time.strftime("%Y-%m-%d"), results=[])
+    if a.quick: a.models, a.reps = ["tiny"], 2
+    out = record(a.quick) | dict(threads=torch.get_num_threads(), results=[])
     for m in a.models:
         r = bench_model(m, a.reps or (21 if m == "tiny" else 6), a.batch)
         out["results"].append(r)
@@ -101,8 +101,7 @@ def main():
               f"(a) SeLoRA/PEFT step {r['a_selora_over_peft']:.3f}   (b) probed/plain {r['b_probed_over_plain']:.3f}   "
               f"(c) amortized at t=40 {100 * r['c_amortized_overhead_at_40']:.2f}%   "
               f"[plain step {r['min_seconds']['selora']:.3f} s, growth of all layers {r['grow_all_seconds']:.3f} s]", flush=True)
-    Path(a.out).write_text(json.dumps(out, indent=1))
-    print(f"wrote {a.out}")
+    write(a, out)
 
 if __name__ == "__main__":
     main()

@@ -10,10 +10,10 @@ set sampled every millisecond during the step, with glibc told to hand big block
 `torch.cuda.max_memory_allocated`.
 
     python bench/bench_memory.py                         # SD-1.5-shaped U-Net, latents 32x32 (256 px), batch 2
-    python bench/bench_memory.py --model tiny --latent 16  # quick
+    python bench/bench_memory.py --model tiny --latent 16  # the tiny U-Net
+    python bench/bench_memory.py --quick                 # checks the script runs (tiny, latents 8x8, no file written)
 """
-import argparse, json, os, platform, subprocess, sys, time
-from pathlib import Path
+import json, os, subprocess, sys, time
 
 CHILD = r"""
 import json, os, sys, threading, time, torch
@@ -61,24 +61,27 @@ def child(*args):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    from _common import parser, record, write
+    p = parser(__doc__, "results_memory.json")
     p.add_argument("--model", default="sd15", choices=("sd15", "tiny")); p.add_argument("--latent", type=int, default=32)
-    p.add_argument("--batch", type=int, default=2); p.add_argument("--out", default=str(Path(__file__).with_name("results_memory.json")))
+    p.add_argument("--batch", type=int, default=2)
     a = p.parse_args()
+    if a.quick: a.model, a.latent = "tiny", 8
     rows = {}
     for ckpt in (0, 1):
         for probe in (0, 1):
             t0 = time.time(); r = child(a.model, a.latent, a.batch, ckpt, probe)
             rows[f"{'checkpointing' if ckpt else 'no checkpointing'}, {'probed' if probe else 'plain'} step"] = r
-            print(f"checkpointing={bool(ckpt)} probe={bool(probe)}: {r['peak_above_mb']:.0f} MB above the {r['before_mb']:.0f} MB held before "
-                  f"the step, {r['seconds']:.2f} s ({time.time() - t0:.0f} s with the build)", flush=True)
+            print(f"checkpointing={bool(ckpt)} probe={bool(probe)}: {r['peak_above_mb']:.0f} MB above the "
+                  f"{r['before_mb']:.0f} MB held before the step, {r['seconds']:.2f} s ({time.time() - t0:.0f} s with "
+                  "the build)", flush=True)
     k = list(rows)
-    ratios = {"plain step, with / without checkpointing": rows[k[2]]["peak_above_mb"] / rows[k[0]]["peak_above_mb"],
-              "probed step, with / without checkpointing": rows[k[3]]["peak_above_mb"] / rows[k[1]]["peak_above_mb"],
-              "with checkpointing, probed / plain step": rows[k[3]]["peak_above_mb"] / rows[k[2]]["peak_above_mb"],
+    peak = lambda i: rows[k[i]]["peak_above_mb"]
+    ratios = {"plain step, with / without checkpointing": peak(2) / peak(0),
+              "probed step, with / without checkpointing": peak(3) / peak(1),
+              "with checkpointing, probed / plain step": peak(3) / peak(2),
               "step time, plain, with / without checkpointing": rows[k[2]]["seconds"] / rows[k[0]]["seconds"]}
     for n, v in ratios.items(): print(f"{n}: {v:.3f}")
-    Path(a.out).write_text(json.dumps(dict(model=a.model, latent=a.latent, batch=a.batch, cases=rows, ratios=ratios,
-                                           machine=platform.processor() or platform.machine()), indent=1) + "\n")
+    write(a, record(a.quick) | dict(model=a.model, latent=a.latent, batch=a.batch, cases=rows, ratios=ratios))
 
 if __name__ == "__main__": main()

@@ -11,10 +11,10 @@ The configurations run interleaved rep by rep, in a rotating order; each one's m
 with its ratio to peft_lora and probed / plain.
 
     python bench/bench_peft.py                 # writes bench/results_peft.json
-    python bench/bench_peft.py --reps 5        # quick
+    python bench/bench_peft.py --reps 5        # fewer repetitions
+    python bench/bench_peft.py --quick         # checks the script runs (2 reps, no file written)
 """
-import argparse, copy, json, platform, time
-from pathlib import Path
+import copy, time
 import torch
 from torch import nn
 from selora.inject import TINY_FLUX   # the tiny Flux transformer of 04_inject
@@ -85,15 +85,18 @@ def bench(name, reps):
                                        peft_selora=round(best["peft_selora_probed"] / best["peft_selora"], 3)),
                 ranks_after=ranks)
 
-if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main():
+    from _common import parser, record, write
+    ap = parser(__doc__, "results_peft.json")
     ap.add_argument("--reps", type=int, default=20); ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", default=str(Path(__file__).with_name("results_peft.json")))
     a = ap.parse_args()
+    if a.quick: a.reps = 2
     torch.set_num_threads(a.threads)
-    res = {"machine": platform.processor() or platform.machine(), "torch": torch.__version__, "threads": a.threads, "reps": a.reps,
-           "models": {n: bench(n, a.reps) for n in ("llama", "flux")}}
+    res = record(a.quick) | {"threads": a.threads, "reps": a.reps, "models": {n: bench(n, a.reps) for n in ("llama", "flux")}}
     for n, r in res["models"].items():
-        print(f"{n}: {r['layers']} layers; step ms {r['step_ms']}\n  vs peft LoRA {r['vs_peft_lora']}\n  probed/plain {r['probed_over_plain']}")
-    Path(a.out).write_text(json.dumps(res, indent=1) + "\n")
-    print(f"written {a.out}")
+        print(f"{n}: {r['layers']} layers; step ms {r['step_ms']}\n  vs peft LoRA {r['vs_peft_lora']}\n"
+              f"  probed/plain {r['probed_over_plain']}")
+    write(a, res)
+
+if __name__ == "__main__":
+    main()

@@ -8,9 +8,10 @@ the per-step wall times come from the run's log.csv; the first `--warmup` steps 
 - the cost of one checkpoint (median of 5 real saves of SeLoRA's finished run: adapter, optimizer, RNG) in steps.
 
     python bench/bench_train.py --base_model embedded --steps 200 --interval 40      # the target configuration
-    python bench/bench_train.py --base_model tiny --steps 60 --interval 10           # quick
+    python bench/bench_train.py --base_model tiny --steps 60 --interval 10           # the tiny pipeline
+    python bench/bench_train.py --quick         # checks the script runs (tiny, 6 steps, no file written)
 """
-import argparse, csv, json, statistics, subprocess, sys, tempfile, time
+import csv, json, statistics, subprocess, sys, tempfile
 from pathlib import Path
 
 CHILD = r'''
@@ -49,13 +50,14 @@ def run_method(method, a, root):
                 trainable=sum(v["trainable"] for v in m["parameters"].values()), checkpoint_seconds=m["checkpoint_seconds"])
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from _common import parser, record, write
+    ap = parser(__doc__, "results_train.json")
     ap.add_argument("--base_model", default="embedded"); ap.add_argument("--dataset", default="phantom_iu")
     ap.add_argument("--resolution", type=int, default=64); ap.add_argument("--batch_size", type=int, default=8)
     ap.add_argument("--steps", type=int, default=200); ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--interval", type=int, default=40); ap.add_argument("--threshold", type=float, default=1.1)
-    ap.add_argument("--out", default=str(Path(__file__).with_name("results_train.json")))
     a = ap.parse_args()
+    if a.quick: a.base_model, a.resolution, a.batch_size, a.steps, a.warmup, a.interval = "tiny", 32, 4, 6, 1, 2
     with tempfile.TemporaryDirectory() as root:
         res = {}
         for method in ("lora", "selora"):
@@ -63,14 +65,17 @@ def main():
             print(f"{method:7s} median step {res[method]['median_step']:.4f} s, peak RSS {res[method]['peak_rss_mb']:.0f} MB, "
                   f"total rank {res[method]['total_rank']}, trainable {res[method]['trainable']:,}", flush=True)
         ck = res["selora"]["checkpoint_seconds"]
-    summary = dict(config=vars(a), results=res, selora_over_lora=res["selora"]["median_step"] / res["lora"]["median_step"],
-                   checkpoint_seconds=ck, checkpoint_over_step=ck / res["selora"]["median_step"], date=time.strftime("%Y-%m-%d"))
+    config = {k: v for k, v in vars(a).items() if not k.startswith("_") and k != "out"}
+    summary = record(a.quick) | dict(config=config, results=res,
+                                     selora_over_lora=res["selora"]["median_step"] / res["lora"]["median_step"],
+                                     checkpoint_seconds=ck, checkpoint_over_step=ck / res["selora"]["median_step"])
     summary["trainable_selora_over_lora"] = res["selora"]["trainable"] / res["lora"]["trainable"]
-    print(f"SeLoRA / LoRA step time: {summary['selora_over_lora']:.4f}; one checkpoint ≈ {summary['checkpoint_over_step']:.2f} steps of I/O")
+    print(f"SeLoRA / LoRA step time: {summary['selora_over_lora']:.4f}; "
+          f"one checkpoint ≈ {summary['checkpoint_over_step']:.2f} steps of I/O")
     # issue 4's target (the paper: 0.368% vs 0.803% of the U-Net) is SeLoRA's final trainable parameters ≤ 50% of LoRA r=4's
     r = summary["trainable_selora_over_lora"]
     print(f"SeLoRA / LoRA trainable parameters at the end: {r:.3f} (target ≤ 0.5: {'met' if r <= 0.5 else 'NOT met'})")
-    Path(a.out).write_text(json.dumps(summary, indent=1)); print(f"wrote {a.out}")
+    write(a, summary)
 
 if __name__ == "__main__":
     main()

@@ -16,9 +16,9 @@ from .layer import SeLoRALinear
 from .inject import add_selora, selora_layers, rank_map
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'LORA_WEIGHT_NAME', 'LORA_FORMATS', 'atomic_path', 'project_root', 'project_file', 'save_selora',
-           'read_selora', 'load_selora', 'fold_scale', 'lora_file', 'to_kohya', 'write_lora', 'selora_weights',
-           'export_lora']
+__all__ = ['ENV_PACKAGES', 'FORMAT_VERSION', 'LORA_WEIGHT_NAME', 'LORA_FORMATS', 'atomic_path', 'project_root', 'project_file',
+           'device_name', 'environment', 'save_selora', 'read_selora', 'load_selora', 'fold_scale', 'lora_file',
+           'to_kohya', 'write_lora', 'selora_weights', 'export_lora']
 
 # %% ../nbs/05_io.ipynb #a70c1d01
 @contextmanager
@@ -48,6 +48,35 @@ def project_file(rel:str|Path, make:str|None=None)->Path:
     if not p.exists():
         raise FileNotFoundError(f"{p} is missing" + (f": make it with `{make}` (from {project_root()})" if make else ""))
     return p
+
+# %% ../nbs/05_io.ipynb #4baa8246
+ENV_PACKAGES = ("torch", "diffusers", "transformers", "peft", "accelerate", "safetensors", "numpy")
+
+def _git(root:Path, *args)->str|None:
+    import subprocess
+    try: r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError): return None
+    return r.stdout.strip() if r.returncode == 0 else None
+
+def device_name(device=None)->str:
+    "A device's name as a reader would recognise it: the GPU's model, or the CPU's architecture and torch threads"
+    import platform
+    d = torch.device(device if device is not None else "cpu")
+    if d.type == "cuda": return torch.cuda.get_device_name(d)
+    return f"{d.type} ({platform.machine()}, {torch.get_num_threads()} torch threads)"
+
+def environment(device=None)->dict:
+    "Python's and the libraries' versions, selora's version and git commit, and the device, as a run records them"
+    import platform, selora
+    from importlib.metadata import version, PackageNotFoundError
+    def ver(p):
+        try: return version(p)
+        except PackageNotFoundError: return None
+    root = Path(selora.__file__).resolve().parent.parent
+    commit = _git(root, "rev-parse", "HEAD") if (root/"settings.ini").is_file() else None
+    dirty = None if commit is None else bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
+    return dict(python=platform.python_version(), **{p: ver(p) for p in ENV_PACKAGES}, selora=selora.__version__,
+                commit=commit or "unknown", dirty=dirty, device=device_name(device), platform=platform.platform())
 
 # %% ../nbs/05_io.ipynb #6527ed2a
 FORMAT_VERSION = 1

@@ -16,7 +16,7 @@ from safetensors.torch import save_file
 from .pipelines import load_pipeline, tiny_pipeline, pipeline_family, _text_encoders
 from .objectives import WEIGHTING_SCHEMES, family_draws, family_loss
 from .grow import GROWTH_TESTS
-from .io import atomic_path
+from .io import atomic_path, environment
 from .data import DATASETS, LEGACY_PROMPT, run_dataset
 from .phantom import PHANTOM_PROMPTS
 
@@ -580,7 +580,9 @@ def _start_or_resume(cfg:TrainConfig, out:Path, acc, adapter, opts:dict, build_o
         opt, state, gen = load_checkpoint(ckpt, adapter, build_opt)
         return opt, state, gen, state["step"]
     opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
-    if acc.is_main_process: (out/"config.json").write_text(json.dumps(asdict(cfg) | {"resolved": opts}, indent=1))
+    if acc.is_main_process:   # the settings, the protocol's choices, and the versions, commit and device it ran with
+        record = asdict(cfg) | {"resolved": opts, "environment": environment(acc.device)}
+        (out/"config.json").write_text(json.dumps(record, indent=1))
     return opt, state, gen, step
 
 # %% ../nbs/12_train.ipynb #ad3b7432
@@ -817,7 +819,7 @@ def _finish(run:Run, step:int, seconds:float)->dict:
                    val_losses=run.state["val_losses"], total_rank=sum(adapter.rank_map().values()),
                    parameters=adapter.parameter_counts(), processes=run.world,
                    peak_memory_mb=_peak_memory_mb(acc.device), grad_accum=run.cfg.grad_accum,
-                   dtypes=_dtypes(run.pipe, adapter))
+                   dtypes=_dtypes(run.pipe, adapter), environment=environment(acc.device))
     if run.world > 1:   # a guard, not a hope: every process must hold the same adapter
         flat = torch.cat([p.detach().flatten() for p in adapter.trainable_parameters()])
         ref = flat.clone(); torch.distributed.broadcast(ref, 0)

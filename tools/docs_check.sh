@@ -14,5 +14,5 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "FAIL: the docs check needs ${need[*]}: install it (e.g. sudo apt-get install ${need[*]}) and rerun"; exit 1
   fi
 fi
-export PATH="$PWD/.venv/bin:$PATH" MPLBACKEND=Agg
+export PATH="$PWD/${SELORA_VENV:-.venv}/bin:$PATH" MPLBACKEND=Agg
 OMP_NUM_THREADS=1 python tools/docs_check.py "$@"
