@@ -2,6 +2,8 @@
 
     python tools/fingerprint.py out.json            # train each method briefly and write its fingerprint
     python tools/fingerprint.py out.json --check before.json   # and compare with an earlier one (exit 1 if any differs)
+    python tools/fingerprint.py out.json --full     # also every method under the matched protocol, and the tiny SDXL,
+                                                    # SD3 and Flux pipelines with their text encoders trained
 
 A fingerprint holds the SHA-256 of every tensor of the adapters the run wrote (best and last), the final ranks, the
 growth history and tests, the per-step losses and the validation losses: everything but wall times.
@@ -16,6 +18,12 @@ RUNS = {   # method: TrainConfig fields (the embedded default, with a few growth
     "dylora": dict(method="dylora"),
     "adalora": dict(method="adalora", protocol="matched"),
 }
+EMBEDDED = dict(base_model="embedded", dataset="phantom_iu", resolution=64, batch_size=4, epochs=1, seed=0)
+FULL = {f"{n}-matched": kw | dict(protocol="matched") for n, kw in RUNS.items() if n != "adalora"}
+FULL |= {"adalora-paper": dict(method="adalora", protocol="paper")}
+FAMILY = dict(dataset="phantom_iu", resolution=32, batch_size=4, epochs=1, seed=0, interval=4, protocol="matched")
+FULL |= {f"tiny-{f}-{m}": FAMILY | dict(base_model=f"tiny-{f}", method=m, train_text_encoder=(m == "selora"))
+         for f in ("sdxl", "sd3", "flux") for m in ("selora", "lora")}
 
 def _tensors(path):
     from safetensors.torch import load_file
@@ -33,15 +41,16 @@ def fingerprint(run:Path)->dict:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("out"); p.add_argument("--check"); p.add_argument("--steps", type=int, default=24)
+    p.add_argument("--full", action="store_true", help="both protocols and the tiny SDXL / SD3 / Flux runs")
     a = p.parse_args(argv)
     import torch; torch.set_num_threads(1)
     from selora.train import TrainConfig, train
     fps = {}
     with tempfile.TemporaryDirectory() as d:
-        for name, kw in RUNS.items():
+        for name, kw in (RUNS | FULL if a.full else RUNS).items():
             out = Path(d)/name
-            train(TrainConfig(**kw, base_model="embedded", dataset="phantom_iu", resolution=64, batch_size=4, max_steps=a.steps,
-                              epochs=1, seed=0, out_dir=str(out)), progress=False)
+            kw = kw if "base_model" in kw else EMBEDDED | kw
+            train(TrainConfig(**kw, max_steps=a.steps, out_dir=str(out)), progress=False)
             fps[name] = fingerprint(out)
     Path(a.out).write_text(json.dumps(fps, indent=1)); fps = json.loads(Path(a.out).read_text())   # compared as written
     if a.check:
