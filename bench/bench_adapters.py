@@ -48,7 +48,7 @@ def shared_copy(unet):
 class Trainer:
     "One adapter with its optimizer and its own step counter"
     def __init__(self, method, unet, data, **cfg):
-        from selora.adapters import make_adapter
+        from selora.methods import make_adapter
         self.model, self.d, self.step_no = unet, data, 0
         self.ad = make_adapter(method, unet, **{**CFG[method], **cfg})
         self.opt = self.ad.make_optimizer(torch.optim.AdamW, lr=1e-4)

@@ -7,7 +7,7 @@ averages them `--reps` times both ways, interleaved (rotating which goes first),
     python bench/bench_allreduce.py                 # rank 4; writes bench/results_allreduce.json
     python bench/bench_allreduce.py --quick         # checks the script runs (2 reps, no file written)
 
-The flattened way is `selora.train._average_gradients`, what a training step does.
+The flattened way is `selora.training._average_gradients`, what a training step does.
 """
 import os, socket, statistics, time
 import torch
@@ -19,7 +19,7 @@ def shapes(rank:int)->list[tuple[int, int]]:
     from diffusers import UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
     from selora.inject import SD15_UNET, SD15_CLIP_TEXT
-    from selora.adapters import target_layers
+    from selora.inject import target_layers
     with torch.device("meta"): models = (UNet2DConditionModel(**SD15_UNET), CLIPTextModel(CLIPTextConfig(**SD15_CLIP_TEXT)))
     return [(l.out_features, l.in_features) for m in models for _, l, *_ in target_layers(m)]
 

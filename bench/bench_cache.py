@@ -29,8 +29,8 @@ def sd15_pipeline():
 
 def bench(name, reps):
     from selora.pipelines import load_pipeline
-    from selora.adapters import make_adapter
-    from selora.train import diffusion_loss, draw_noise, _posterior
+    from selora.methods import make_adapter
+    from selora.objectives import diffusion_loss, draw_noise, vae_posterior
     size, batch = (64, 8) if name == "embedded" else (256, 2)
     out = {}
     for te_trains in (True, False):
@@ -42,7 +42,7 @@ def bench(name, reps):
         px = torch.rand(batch, 3, size, size, generator=g) * 2 - 1
         ids = pipe.tokenizer(["a chest x-ray"] * batch, padding="max_length", max_length=pipe.tokenizer.model_max_length, return_tensors="pt").input_ids
         with torch.no_grad():
-            cached = dict(latent_dist=_posterior(pipe.vae, px))
+            cached = dict(latent_dist=vae_posterior(pipe.vae, px))
             cached |= dict(input_ids=ids) if te_trains else dict(encoder_hidden_states=pipe.text_encoder(ids)[0])
         ways = {"not cached": dict(pixel_values=px, input_ids=ids), "cached": cached}
         draws = draw_noise(pipe, batch, (size, size), torch.Generator().manual_seed(1))

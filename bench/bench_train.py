@@ -1,4 +1,4 @@
-"""End-to-end training benchmark: SeLoRA against LoRA r=4 through `selora.train.train`, in one run.
+"""End-to-end training benchmark: SeLoRA against LoRA r=4 through `selora.training.train`, in one run.
 
 For each method, one fresh process trains `--steps` optimizer steps (so that peak memory is the process's own) and
 the per-step wall times come from the run's log.csv; the first `--warmup` steps are dropped. Reported:
@@ -17,8 +17,10 @@ from pathlib import Path
 CHILD = r'''
 import json, sys, time, statistics, tempfile, torch
 from pathlib import Path
-from selora.train import TrainConfig, train, method_options, load_pipeline, load_checkpoint, latest_checkpoint, save_checkpoint
-from selora.adapters import make_adapter
+from selora.config import TrainConfig, method_options
+from selora.pipelines import load_pipeline
+from selora.training import train, load_checkpoint, latest_checkpoint, save_checkpoint
+from selora.methods import make_adapter
 cfg = TrainConfig(**json.loads(sys.argv[1]))
 m = train(cfg, progress=False)
 # the real cost of one checkpoint: the finished run rebuilt from its last checkpoint as a resume rebuilds it, saved 5 times

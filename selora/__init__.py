@@ -2,7 +2,7 @@ __version__ = "0.1.0"
 
 # The public names, each imported from its module on first use (PEP 562), so that `import selora.layer` (the core:
 # layer, fisher, grow, inject, io) loads torch and safetensors only, not diffusers, pandas or torch-fidelity.
-import importlib, importlib.util, sys, types
+import importlib, importlib.util
 
 _PUBLIC = {
     "layer": ("SeLoRALinear", "lora_parameters"),
@@ -12,9 +12,10 @@ _PUBLIC = {
     "io": ("save_selora", "load_selora", "export_lora"),
     "data": ("load_dataset", "collate"),
     "peft_tuner": ("SeLoRAConfig",),
-    "adapters": ("make_adapter",),
+    "methods": ("make_adapter",),
     "peft_adapters": ("total_steps",),
-    "train": ("TrainConfig", "train"),
+    "config": ("TrainConfig",),
+    "training": ("train",),
     "pipelines": ("load_base", "BaseModelError"),
     "base": ("BaseConfig", "pretrain_base"),
     "eval": ("evaluate", "generate", "clip_score", "collect_runs", "results_table", "MissingWeightsError"),
@@ -32,11 +33,3 @@ def __getattr__(name):
     return value
 
 def __dir__(): return sorted(set(globals()) | set(_WHERE))
-
-class _Package(types.ModuleType):
-    "A submodule named like a public name (`selora.train`) does not replace it: `selora.train` stays the function"
-    def __setattr__(self, name, value):
-        if isinstance(value, types.ModuleType) and name in _WHERE: return   # the module stays in sys.modules["selora.train"]
-        super().__setattr__(name, value)
-
-sys.modules[__name__].__class__ = _Package

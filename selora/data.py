@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 from tqdm.auto import tqdm
 from .readers import *          # the readers' names are importable from here too
 from .readers import _attach_paths, _is_dicom, _split_dataset, _view
@@ -17,7 +18,7 @@ from .phantom import phantom_iu
 
 # %% auto #0
 __all__ = ['DATASETS', 'LEGACY_PROMPT', 'iu_xray', 'montgomery_prompt', 'montgomery', 'folder', 'hf_dataset', 'load_dataset',
-           'run_dataset', 'show_grid', 'plot_token_lengths', 'dataset_card']
+           'run_dataset', 'epoch_batches', 'collate_text', 'show_grid', 'plot_token_lengths', 'dataset_card']
 
 # %% ../nbs/10_data.ipynb #7f15ee36
 _IU_LAYOUT = ("an IU X-Ray root holding either the OpenI layout (report *.xml files, or NLMCXR_reports.tgz, with the "
@@ -280,6 +281,19 @@ def run_dataset(
     if c["dataset"] in ("hf", "imagefolder"):
         kw = {k: c.get(k, v) for k, v in (("image_column", "image"), ("caption_column", "text"))}
     return load_dataset(c["dataset"], c.get("data_dir"), split, size=c["resolution"], seed=c["seed"], **kw)
+
+# %% ../nbs/10_data.ipynb #166560ac
+def epoch_batches(n:int, batch_size:int, seed:int, epoch:int)->list[list[int]]:
+    "The shuffled batches of indices of one epoch over `n` items (a function of seed and epoch only)"
+    g = torch.Generator().manual_seed(seed * 100_003 + epoch)
+    order = torch.randperm(n, generator=g).tolist()
+    return [order[i:i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]   # drop the last partial batch
+
+def collate_text(items:list, tokenizer=None)->tuple[torch.Tensor, torch.Tensor|list[str]]:
+    "Stacked images and token ids of dataset items (a DataLoader's collate_fn, tokenizer bound); the prompts if it is None"
+    px = torch.stack([it["pixel_values"] for it in items])
+    if tokenizer is None: return px, [it["prompt"] for it in items]
+    return px, tokenize_prompts([it["prompt"] for it in items], tokenizer).input_ids
 
 # %% ../nbs/10_data.ipynb #f1575643
 def show_grid(

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 from fastcore.basics import patch
-from .layer import _kaiming_rows
+from .layer import kaiming_rows
 from .io import write_lora
-from .adapters import Adapter, _copy, _int, _pos
+from .adapters import Adapter, copy_saved, check_int, check_positive
 
 # %% auto #0
 __all__ = ['DyLoRALinear', 'DyLoRAAdapter']
@@ -26,11 +26,11 @@ class DyLoRALinear(nn.Module):
         super().__init__()
         if not isinstance(base_layer, nn.Linear):
             raise TypeError(f"DyLoRALinear wraps an nn.Linear, got {type(base_layer).__name__}")
-        _int("rank", rank); _pos("alpha", alpha)
+        check_int("rank", rank); check_positive("alpha", alpha)
         self.base_layer = base_layer.requires_grad_(False)
         w = base_layer.weight
         ad = dict(device=w.device, dtype=torch.promote_types(w.dtype, torch.float32))
-        A = _kaiming_rows(rank, base_layer.in_features, **ad)          # as nn.Linear / peft initialise A; B = 0
+        A = kaiming_rows(rank, base_layer.in_features, **ad)          # as nn.Linear / peft initialise A; B = 0
         self.lora_A = nn.ParameterList([nn.Parameter(A[i:i + 1].clone()) for i in range(rank)])   # rows, 1×in
         self.lora_B = nn.ParameterList([nn.Parameter(torch.zeros(base_layer.out_features, 1, **ad))   # columns, out×1
                                         for _ in range(rank)])
@@ -76,7 +76,7 @@ class DyLoRAAdapter(Adapter):
     defaults = dict(rank=4, alpha=4.0, frozen=True, seed=0, target_modules=None)
 
     def validate(self, c):
-        _int("rank", c["rank"]); _pos("alpha", c["alpha"]); _int("seed", c["seed"], 0)
+        check_int("rank", c["rank"]); check_positive("alpha", c["alpha"]); check_int("seed", c["seed"], 0)
         if not isinstance(c["frozen"], bool):
             raise ValueError(f"frozen must be True or False, got frozen={c['frozen']!r}")
         return c
@@ -149,6 +149,6 @@ def _load_state(self:DyLoRAAdapter, t, meta):
         if A.shape != (l.r_max, l.in_features) or B.shape != (l.out_features, l.r_max):
             raise ValueError(f"{q}: saved A {tuple(A.shape)} / B {tuple(B.shape)} do not fit r_max={l.r_max}")
         for i in range(l.r_max):
-            _copy("A", l.lora_A[i], {"A": A[i:i + 1]}); _copy("B", l.lora_B[i], {"B": B[:, i:i + 1]})
+            copy_saved("A", l.lora_A[i], {"A": A[i:i + 1]}); copy_saved("B", l.lora_B[i], {"B": B[:, i:i + 1]})
     self.generator.set_state(t["dylora.generator"])
     self.set_rank(meta["rank"]); self.last_b, self._b_step = meta["last_b"], meta["b_step"]

@@ -8,17 +8,17 @@ import math
 from contextlib import nullcontext
 import torch
 from torch import nn
-from .layer import SeLoRALinear, PeftLoRALayer, GROWABLE, _kaiming_rows
+from .layer import SeLoRALinear, PeftLoRALayer, GROWABLE, kaiming_rows
 from .fisher import FisherProbe, fi_ratio
 
 # %% auto #0
-__all__ = ['SUPPORTED_OPTIMIZERS', 'GROWTH_TESTS', 'replace_parameter', 'SeLoRAGrower', 'bind', 'probe', 'next_micro_batch',
-           'grow', 'state_dict', 'load_state_dict', 'growable_layers']
+__all__ = ['SUPPORTED_OPTIMIZERS', 'GROWTH_TESTS', 'unwrap_optimizer', 'replace_parameter', 'check_threshold', 'SeLoRAGrower',
+           'bind', 'probe', 'next_micro_batch', 'grow', 'state_dict', 'load_state_dict', 'growable_layers']
 
 # %% ../nbs/02_grow.ipynb #94ea8088
 SUPPORTED_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
 
-def _unwrap(optimizer):
+def unwrap_optimizer(optimizer):
     "The torch optimizer inside wrappers such as accelerate's `AcceleratedOptimizer`"
     while isinstance(getattr(optimizer, "optimizer", None), torch.optim.Optimizer): optimizer = optimizer.optimizer
     return optimizer
@@ -26,7 +26,7 @@ def _unwrap(optimizer):
 @torch.no_grad()
 def replace_parameter(optimizer, old:nn.Parameter, new:nn.Parameter, dim:int, keep_state:bool=True):
     "Put `new` where `old` is in `optimizer`, with `old`'s state zero-padded along `dim` to `new`'s shape (or dropped)"
-    opt = _unwrap(optimizer)
+    opt = unwrap_optimizer(optimizer)
     where = [(g, i) for g in opt.param_groups for i, p in enumerate(g["params"]) if p is old]
     if not where: raise ValueError(f"a parameter of shape {tuple(old.shape)} is not in the optimizer: "
                                    "pass the adapter parameters to it")
@@ -45,6 +45,12 @@ GROWTH_TESTS = {   # each switch, and what the released code does where it diffe
     "released": dict(fisher="batch",      candidate="released", after_step=True,  keep_state=False),
 }
 
+def check_threshold(threshold, name:str="threshold")->float:
+    "λ as a float if it is a number >= 1, else a ValueError naming `name`: FI_exp / FI_orig = 1 + F_new / FI_orig ≥ 1"
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold >= 1:
+        raise ValueError(f"{name} must be a number >= 1 (the FI-Ratio is never below 1), got {threshold!r}")
+    return float(threshold)
+
 # %% ../nbs/02_grow.ipynb #cd9811s0
 class SeLoRAGrower:
     "Algorithm 1: probe every `interval` steps and grow each layer whose FI-Ratio ≥ `threshold`"
@@ -62,8 +68,7 @@ class SeLoRAGrower:
                 ):
         if growth_test not in GROWTH_TESTS:
             raise ValueError(f"growth_test must be one of {', '.join(map(repr, GROWTH_TESTS))}, got growth_test={growth_test!r}")
-        if not threshold >= 1:
-            raise ValueError(f"threshold must be >= 1 (the FI-Ratio is never below 1), got threshold={threshold!r}")
+        threshold = check_threshold(threshold)
         if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
             raise ValueError(f"interval must be an integer >= 1, got interval={interval!r}")
         if max_rank is not None and (not isinstance(max_rank, int) or max_rank < 1):
@@ -91,7 +96,7 @@ def _check_layers(layers, optimizer=None):
         if not isinstance(l, GROWABLE):
             raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear or a PeftLoRALayer")
     if optimizer is None: return
-    opt = _unwrap(optimizer)
+    opt = unwrap_optimizer(optimizer)
     if not isinstance(opt, SUPPORTED_OPTIMIZERS):
         names = ', '.join(c.__name__ for c in SUPPORTED_OPTIMIZERS)
         raise TypeError(f"SeLoRAGrower can carry the state of {names} through growth, "
@@ -131,14 +136,14 @@ SeLoRAGrower.next_micro_batch = next_micro_batch
 def _kaiming_a0(layer:SeLoRALinear, generator)->torch.Tensor:
     "A row as torch.nn.init.kaiming_uniform_ draws it with its default a=0: U(±√(6/d_in)), √6 times the a=√5 bound"
     A = layer.lora_A.weight
-    return _kaiming_rows(1, layer.in_features, device=A.device, dtype=A.dtype, generator=generator)[0] * math.sqrt(6)
+    return kaiming_rows(1, layer.in_features, device=A.device, dtype=A.dtype, generator=generator)[0] * math.sqrt(6)
 
 def _measure_after(self:SeLoRAGrower, closure)->dict:
     "The released code's second pass: FI-Scores of the same batch at the updated weights (one more forward+backward)"
     if closure is None:
         raise ValueError(f"growth_test={self.growth_test!r} measures again after optimizer.step: pass grow(step, closure=...), "
                          "a function that runs the step's forward+backward again on the same batch and draws")
-    _unwrap(self.optimizer).zero_grad(set_to_none=True)          # .grad then holds the second pass's gradients
+    unwrap_optimizer(self.optimizer).zero_grad(set_to_none=True)          # .grad then holds the second pass's gradients
     self._probe = FisherProbe(self.layers, self.fisher, self.reduction, all_reduce=self.all_reduce, draw=False)
     try:
         with self._probe: closure()

@@ -12,7 +12,7 @@ from .layer import SeLoRALinear
 
 # %% auto #0
 __all__ = ['DEFAULT_BLOCKS', 'TINY_UNET', 'TINY_CLIP_TEXT', 'TINY_FLUX', 'TINY_SD3', 'SD15_UNET', 'SD15_CLIP_TEXT',
-           'selora_layers', 'rank_map', 'add_selora', 'count_parameters']
+           'selora_layers', 'rank_map', 'target_layers', 'add_selora', 'count_parameters']
 
 # %% ../nbs/04_inject.ipynb #e7e9abb3
 DEFAULT_BLOCKS = (
@@ -66,6 +66,26 @@ def _check_entries(model:nn.Module, target_modules, hits:list[str]):
                              + (f"close names: {', '.join(close)}" if close
                                 else f"its Linear layers are named: {', '.join(names[:20])}"))
 
+# %% ../nbs/04_inject.ipynb #b58f2dff
+def target_layers(
+    model:nn.Module,          # A U-Net, a text encoder, or any model with nn.Linear layers
+    target_modules=None,      # None: every attention / feed-forward Linear; or names, a regex, "all-linear", a predicate
+)->list[tuple[str, nn.Linear, nn.Module, str]]:
+    "(name, layer, parent, attribute) of every `nn.Linear` that `target_modules` picks in `model`, all checked"
+    match = _matcher(target_modules)
+    hits = [(n, m, parent, attr) for n, m, parent, attr, inside in _walk(model, inside=_is_block(model))
+            if match(n, m, inside)]
+    _check_entries(model, target_modules, [n for n, *_ in hits])
+    if not hits:
+        raise ValueError(f"no module of {type(model).__name__} matched target_modules={target_modules!r}"
+                         + ("; the default targets Linear layers inside attention / feed-forward blocks "
+                            f"({', '.join(DEFAULT_BLOCKS)}): pass target_modules for other models"
+                            if target_modules is None else ""))
+    for n, m, *_ in hits:
+        if not isinstance(m, nn.Linear):
+            raise TypeError(f"target {n!r} is a {type(m).__name__}, not an nn.Linear: only Linear layers are adapted")
+    return hits
+
 # %% ../nbs/04_inject.ipynb #8aaf0c7c
 def add_selora(
     model:nn.Module,          # A diffusers U-Net, a CLIP text encoder, or any model with nn.Linear layers
@@ -80,18 +100,7 @@ def add_selora(
     if existing := selora_layers(model):
         raise ValueError(f"model already holds {len(existing)} SeLoRA layers (first: {next(iter(existing))!r}); "
                          "use selora_layers(model) to get them, or load_selora to change their ranks")
-    match = _matcher(target_modules)
-    hits = [(n, m, parent, attr) for n, m, parent, attr, inside in _walk(model, inside=_is_block(model))
-            if match(n, m, inside)]
-    _check_entries(model, target_modules, [n for n, *_ in hits])
-    if not hits:
-        raise ValueError(f"no module of {type(model).__name__} matched target_modules={target_modules!r}"
-                         + ("; the default targets Linear layers inside attention / feed-forward blocks "
-                            f"({', '.join(DEFAULT_BLOCKS)}): pass target_modules for other models"
-                            if target_modules is None else ""))
-    for n, m, *_ in hits:       # validate everything before changing anything
-        if not isinstance(m, nn.Linear):
-            raise TypeError(f"target {n!r} is a {type(m).__name__}, not an nn.Linear: SeLoRA wraps Linear layers only")
+    hits = target_layers(model, target_modules)      # every target checked before anything changes
     model.requires_grad_(False)
     layers = {}
     for n, m, parent, attr in hits:

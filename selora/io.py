@@ -17,8 +17,8 @@ from .inject import add_selora, selora_layers, rank_map
 
 # %% auto #0
 __all__ = ['ENV_PACKAGES', 'FORMAT_VERSION', 'LORA_WEIGHT_NAME', 'LORA_FORMATS', 'atomic_path', 'project_root', 'project_file',
-           'device_name', 'environment', 'save_selora', 'read_selora', 'load_selora', 'fold_scale', 'lora_file',
-           'to_kohya', 'write_lora', 'selora_weights', 'export_lora']
+           'device_name', 'environment', 'save_tensors', 'save_selora', 'read_selora', 'load_selora', 'fold_scale',
+           'lora_file', 'to_kohya', 'write_lora', 'selora_weights', 'export_lora']
 
 # %% ../nbs/05_io.ipynb #a70c1d01
 @contextmanager
@@ -81,7 +81,7 @@ def environment(device=None)->dict:
 # %% ../nbs/05_io.ipynb #6527ed2a
 FORMAT_VERSION = 1
 
-def _atomic_save(tensors:dict, path, metadata:dict):
+def save_tensors(tensors:dict, path, metadata:dict):
     "safetensors' save_file, through `atomic_path`"
     with atomic_path(path) as tmp: save_file(tensors, str(tmp), metadata=metadata)
 
@@ -100,7 +100,7 @@ def save_selora(
         info[n] = dict(rank=l.rank, alpha=l.alpha, initial_rank=l.initial_rank, in_features=l.in_features,
                        out_features=l.out_features)
     meta = {"format": "pt", "selora": json.dumps({"version": FORMAT_VERSION, "layers": info, "config": config or {}})}
-    _atomic_save(tensors, path, meta)
+    save_tensors(tensors, path, meta)
     return Path(path)
 
 # %% ../nbs/05_io.ipynb #6d773483
@@ -222,7 +222,7 @@ def write_lora(
     if not sd: raise ValueError("no module has a rank >= 1: nothing to export")
     if format == "kohya": sd, header = to_kohya(sd)
     else: header = {"lora_adapter_metadata": json.dumps(meta, sort_keys=True)}
-    _atomic_save(sd, f, {"format": "pt"} | header)
+    save_tensors(sd, f, {"format": "pt"} | header)
     return f
 
 # %% ../nbs/05_io.ipynb #fba00eb9

@@ -9,11 +9,11 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['GROWABLE', 'SeLoRALinear', 'draw_candidate', 'expand', 'delta_weight', 'merge', 'unmerge', 'lora_parameters',
-           'restore', 'PeftLoRALayer']
+__all__ = ['GROWABLE', 'kaiming_rows', 'SeLoRALinear', 'draw_candidate', 'expand', 'delta_weight', 'merge', 'unmerge',
+           'lora_parameters', 'restore', 'PeftLoRALayer']
 
 # %% ../nbs/00_layer.ipynb #fbb2183a
-def _kaiming_rows(n:int, d_in:int, device=None, dtype=None, generator=None)->torch.Tensor:
+def kaiming_rows(n:int, d_in:int, device=None, dtype=None, generator=None)->torch.Tensor:
     "`n` rows drawn as `nn.Linear(d_in, n)` draws its weight: Kaiming-uniform with a=√5, i.e. U(-1/√d_in, 1/√d_in)"
     bound = 1 / math.sqrt(d_in)  # = gain·√(3/fan_in) with gain=√(2/(1+a²)), a=√5 (torch.nn.init.kaiming_uniform_)
     u = torch.rand(n, d_in, generator=generator, device='cpu' if generator is not None else device, dtype=torch.float32)
@@ -41,7 +41,7 @@ class SeLoRALinear(nn.Module):
         self.lora_A = nn.Linear(d_in, rank, bias=False, **ad)
         self.lora_B = nn.Linear(rank, d_out, bias=False, **ad)
         with torch.no_grad():
-            self.lora_A.weight.copy_(_kaiming_rows(rank, d_in, **ad))
+            self.lora_A.weight.copy_(kaiming_rows(rank, d_in, **ad))
             self.lora_B.weight.zero_()
         self.alpha, self.initial_rank = float(alpha), rank
         self.scaling = self.alpha / rank
@@ -70,7 +70,7 @@ class SeLoRALinear(nn.Module):
 def draw_candidate(self:SeLoRALinear, generator:torch.Generator|None=None)->torch.Tensor:
     "Draw a new Kaiming-uniform K (shape [in_features]), keep it as `.candidate`, and return it"
     A = self.lora_A.weight
-    self.candidate = _kaiming_rows(1, self.in_features, device=A.device, dtype=A.dtype, generator=generator)[0]
+    self.candidate = kaiming_rows(1, self.in_features, device=A.device, dtype=A.dtype, generator=generator)[0]
     return self.candidate
 SeLoRALinear.draw_candidate = draw_candidate
 

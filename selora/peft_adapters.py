@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 from fastcore.basics import patch
-from .adapters import Adapter, _Both, _copy, _int, _pos, _frac
+from .adapters import Adapter, Components, copy_saved, check_int, check_positive, check_fraction
 
 # %% auto #0
 __all__ = ['LoRAAdapter', 'total_steps', 'AdaLoRAAdapter']
@@ -19,14 +19,14 @@ class LoRAAdapter(Adapter):
     defaults = dict(rank=4, alpha=4.0, dropout=0.0, target_modules=None)
 
     def validate(self, c):
-        _int("rank", c["rank"]); _pos("alpha", c["alpha"]); _frac("dropout", c["dropout"])
+        check_int("rank", c["rank"]); check_positive("alpha", c["alpha"]); check_fraction("dropout", c["dropout"])
         return c
 
     def _inject(self):
         from peft import LoraConfig
         from peft.tuners.lora import LoraModel
         c, names = self.config, self._names()
-        self.holder = _Both(self.models)
+        self.holder = Components(self.models)
         self.tuner = LoraModel(self.holder, LoraConfig(r=c["rank"], lora_alpha=c["alpha"], lora_dropout=c["dropout"],
                                                        target_modules=names, init_lora_weights=True), "default")
         mods = dict(self.holder.named_modules())
@@ -46,7 +46,7 @@ class LoRAAdapter(Adapter):
     def _load_state(self, t, meta):
         for q, l in self.layers.items():
             for part in ("lora_A", "lora_B"):
-                _copy(f"{q}.{part}.weight", getattr(l, part)["default"].weight, t)
+                copy_saved(f"{q}.{part}.weight", getattr(l, part)["default"].weight, t)
 
 # %% ../nbs/07b_peft_adapters.ipynb #05e9aec3
 def total_steps(
@@ -55,7 +55,7 @@ def total_steps(
     grad_accum:int=1,      # Batches per optimizer step
 )->int:
     "Optimizer steps of a whole run: what AdaLoRA's `total_step` must be"
-    _int("batches_per_epoch", batches_per_epoch); _int("epochs", epochs); _int("grad_accum", grad_accum)
+    check_int("batches_per_epoch", batches_per_epoch); check_int("epochs", epochs); check_int("grad_accum", grad_accum)
     return math.ceil(batches_per_epoch / grad_accum) * epochs
 
 # %% ../nbs/07b_peft_adapters.ipynb #05e9aes0
@@ -66,7 +66,7 @@ class AdaLoRAAdapter(Adapter):
                     beta1=0.85, beta2=0.85, orth_reg_weight=0.5, dropout=0.0, target_modules=None)
 
     def validate(self, c):
-        _int("init_r", c["init_r"], 2); _int("target_r", c["target_r"])
+        check_int("init_r", c["init_r"], 2); check_int("target_r", c["target_r"])
         if c["target_r"] >= c["init_r"]:
             raise ValueError(f"target_r must be < init_r (AdaLoRA prunes from init_r down to target_r), "
                              f"got target_r={c['target_r']}, init_r={c['init_r']}")
@@ -74,20 +74,20 @@ class AdaLoRAAdapter(Adapter):
             raise ValueError("adalora needs total_step=: the number of optimizer steps of the whole run, "
                              "computed from the "
                              "dataloader and epochs, e.g. total_steps(len(dataloader), epochs, grad_accum)")
-        T = _int("total_step", c["total_step"])
+        T = check_int("total_step", c["total_step"])
         c = {**c, "tinit": T // 10 if c["tinit"] is None else c["tinit"],
              "tfinal": max(1, T // 5) if c["tfinal"] is None else c["tfinal"]}
-        _int("tinit", c["tinit"], 0)
+        check_int("tinit", c["tinit"], 0)
         if isinstance(c["tfinal"], int) and not isinstance(c["tfinal"], bool) and c["tfinal"] == 0:
             raise ValueError("tfinal must be >= 1: with tfinal=0 the final allocation happens at step == total_step, "
                              "which a 0-based loop of total_step steps never reaches, "
                              "so the target budget would never be met")
-        _int("tfinal", c["tfinal"])
+        check_int("tfinal", c["tfinal"])
         if c["tinit"] >= T - c["tfinal"]:
             raise ValueError(f"tinit={c['tinit']} and tfinal={c['tfinal']} leave no budgeting phase in total_step={T}: "
                              "need tinit < total_step - tfinal")
-        _int("deltaT", c["deltaT"]); _pos("alpha", c["alpha"]); _frac("dropout", c["dropout"])
-        for b in ("beta1", "beta2"): _frac(b, c[b], hi_open=False)
+        check_int("deltaT", c["deltaT"]); check_positive("alpha", c["alpha"]); check_fraction("dropout", c["dropout"])
+        for b in ("beta1", "beta2"): check_fraction(b, c[b], hi_open=False)
         w = c["orth_reg_weight"]
         if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
             raise ValueError(f"orth_reg_weight must be a number >= 0, got orth_reg_weight={c['orth_reg_weight']!r}")
@@ -104,7 +104,7 @@ def _inject(self:AdaLoRAAdapter):
     from peft import AdaLoraConfig
     from peft.tuners.adalora import AdaLoraModel
     c, names = self.config, self._names()
-    self.holder = _Both(self.models)
+    self.holder = Components(self.models)
     cfg = AdaLoraConfig(init_r=c["init_r"], target_r=c["target_r"], lora_alpha=c["alpha"], lora_dropout=c["dropout"],
                         target_modules=names, total_step=c["total_step"], tinit=c["tinit"], tfinal=c["tfinal"],
                         deltaT=c["deltaT"], beta1=c["beta1"], beta2=c["beta2"], orth_reg_weight=c["orth_reg_weight"])
@@ -204,7 +204,7 @@ def _state(self:AdaLoRAAdapter):
 @torch.no_grad()
 def _load_state(self:AdaLoRAAdapter, t, meta):
     for q, l in self.layers.items():
-        for part in ("lora_A", "lora_E", "lora_B"): _copy(f"{q}.{part}", getattr(l, part)["default"], t)
+        for part in ("lora_A", "lora_E", "lora_B"): copy_saved(f"{q}.{part}", getattr(l, part)["default"], t)
     dev = next(iter(self.layers.values())).lora_A["default"].device
     for d in ("ipt", "exp_avg_ipt", "exp_avg_unc"):
         pre = f"allocator.{d}."

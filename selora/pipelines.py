@@ -11,9 +11,10 @@ import torch
 from .readers import clip_tokenizer
 
 # %% auto #0
-__all__ = ['PRESETS', 'SD15_ID', 'PIPELINE_FAMILIES', 'TINY_FAMILIES', 'TINY_SDXL_UNET', 'sd_scheduler', 'build_models',
-           'make_pipeline', 'BaseModelError', 'embedded_dir', 'load_base', 'tiny_pipeline', 'load_pipeline',
-           'pipeline_family', 'tiny_family_pipeline']
+__all__ = ['PRESETS', 'SD15_ID', 'PIPELINE_FAMILIES', 'TINY_FAMILIES', 'TRAINED_TEXT_ENCODERS', 'TINY_SDXL_UNET', 'sd_scheduler',
+           'build_models', 'make_pipeline', 'BaseModelError', 'embedded_dir', 'load_base', 'tiny_pipeline',
+           'load_pipeline', 'pipeline_family', 'text_encoders', 'denoiser_name', 'denoiser', 'frozen_models',
+           'cast_frozen', 'tiny_family_pipeline']
 
 # %% ../nbs/08_pipelines.ipynb #dbbcab1a
 _UNET_BLOCKS = dict(down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
@@ -209,9 +210,30 @@ def pipeline_family(pipe)->str:
                          f"{', '.join(PIPELINE_FAMILIES)}, whose objectives it knows")
     return PIPELINE_FAMILIES[name]
 
-def _text_encoders(pipe)->list:
+def text_encoders(pipe)->list:
     "The pipeline's text encoders (text_encoder, text_encoder_2, text_encoder_3: those it has)"
     return [m for k, m in pipe.components.items() if k.startswith("text_encoder") and m is not None]
+
+def denoiser_name(pipe)->str:
+    "The pipeline's component that denoises: 'unet' (SD, SDXL) or 'transformer' (SD3, Flux)"
+    return "unet" if getattr(pipe, "unet", None) is not None else "transformer"
+
+def denoiser(pipe)->torch.nn.Module: return getattr(pipe, denoiser_name(pipe))
+
+def frozen_models(pipe)->list[torch.nn.Module]:
+    "The VAE, the denoiser and the text encoders: every model of the pipeline"
+    return [m for m in pipe.components.values() if isinstance(m, torch.nn.Module)]
+
+def cast_frozen(model:torch.nn.Module, dtype:torch.dtype):
+    "Cast a frozen model's floating weights to `dtype`, except modules its class keeps in float32 (`_keep_in_fp32_modules`)"
+    keep = getattr(model, "_keep_in_fp32_modules", None) or []
+    torch.nn.Module.to(model, dtype=dtype)    # (diffusers' own `.to` warns about the list even when it is empty)
+    for name, mod in model.named_modules():
+        if any(k in name.split(".") for k in keep): torch.nn.Module.to(mod, dtype=torch.float32)
+
+# the text encoders that diffusers' LoRA scripts adapt with --train_text_encoder (the CLIPs; never a T5)
+TRAINED_TEXT_ENCODERS = dict(sd=("text_encoder",), sdxl=("text_encoder", "text_encoder_2"),
+                             sd3=("text_encoder", "text_encoder_2"), flux=("text_encoder",))
 
 # %% ../nbs/08_pipelines.ipynb #fa0c0004
 def _tiny_vae(latent_channels:int, seed:int, **kw):

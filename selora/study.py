@@ -420,12 +420,12 @@ def quickstart(
     interval:int=40,             # t
     lr:float|None=None,          # None: the protocol's
     seed:int=0,
-    protocol:str="matched",      # "matched" (tuned lr at one update scale, 12_train) or "paper"
+    protocol:str="matched",      # "matched" (tuned lr at one update scale, 12_config) or "paper"
     clip_model:str|None=None,    # a CLIP checkpoint for the CLIP score (None: skipped)
     progress:bool=True,
 )->dict:
     "Fine-tune SeLoRA on the embedded default, evaluate it and draw its rank heatmap; returns the metrics"
-    from selora.train import train
+    from selora.training import train
     from selora.eval import evaluate, METRIC_KEYS
     out = Path(out_dir)
     m = json.loads((out/"metrics.json").read_text()) if (out/"metrics.json").exists() else {}
@@ -453,7 +453,7 @@ def quickstart_main(argv=None):
                    help="classifier-free guidance of the evaluation images")
     p.add_argument("--clip-model", default=None, help="hub id or folder of a CLIP model for the CLIP score")
     p.add_argument("--protocol", default="matched", choices=["matched", "paper"],
-                   help="matched: the learning rate tuned at one update scale (12_train); paper: 1e-4 as the paper")
+                   help="matched: the learning rate tuned at one update scale (12_config); paper: 1e-4 as the paper")
     a = p.parse_args(argv)
     import torch
     if not torch.cuda.is_available() and "OMP_NUM_THREADS" not in os.environ: torch.set_num_threads(1)

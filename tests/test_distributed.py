@@ -2,7 +2,7 @@
 import json, os, socket, subprocess, sys
 from pathlib import Path
 from safetensors import safe_open
-from test_train_resume import make_folder, cmd, env, adapter_tensors
+from conftest import make_folder, cmd, env, adapter_tensors
 
 def free_port():
     with socket.socket() as s: s.bind(("127.0.0.1", 0)); return s.getsockname()[1]

@@ -86,10 +86,12 @@ def test_the_check_above_can_fail():
     assert "torch_fidelity" in out.split(), out   # eval needs torch-fidelity
 
 def test_public_names_resolve():
-    "Every name in selora.__all__ resolves, and selora.train stays the function after the module of that name loads"
-    out = _py("import selora, selora.train\nfrom selora import train\nselora.inject.TINY_UNET\n"
-              "[getattr(selora, n) for n in selora.__all__]\nprint(callable(train), callable(selora.train), sorted(selora.__all__) == sorted(set(dir(selora)) & set(selora.__all__)))")
-    assert out == "True True True"
+    "Every name in selora.__all__ resolves; `train` is the function, its loop the module selora.training (no name shared)"
+    out = _py("import selora, selora.training\nfrom selora import train, TrainConfig, make_adapter\nselora.inject.TINY_UNET\n"
+              "[getattr(selora, n) for n in selora.__all__]\n"
+              "print(train is selora.training.train, callable(selora.train), type(selora).__name__, "
+              "sorted(selora.__all__) == sorted(set(dir(selora)) & set(selora.__all__)))")
+    assert out == "True True module True"
 
 def test_readme_code_runs(tmp_path):
     "The README's 'Use it in your own code' block runs as written, grows ranks, and its export loads in diffusers"

@@ -4,7 +4,7 @@ import json, os
 from pathlib import Path
 import pytest
 from conftest import ROOT
-from test_train_resume import make_folder
+from conftest import make_folder
 from selora.study import sweep_grid, sweep, run_status
 
 TINY = dict(base_model="tiny", epochs=1, batch_size=4, resolution=32, interval=2,

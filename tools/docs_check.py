@@ -78,6 +78,13 @@ def _links(md:str, nb:Path, names:dict, page:Path)->str:
         return f"{m.group(1)}({_rel(names[rel], page.parent) if rel in names else m.group(2)}{m.group(3) or ''})"
     return re.sub(r"(\]\s?)\(([^()\s#]+\.ipynb)(#[^()\s]*)?\)", sub, md)
 
+def _resources(md:str, nb:Path, page:Path):
+    "The local images a markdown cell shows (figures/x.png), copied beside its page, as Quarto copies a page's resources"
+    for rel in re.findall(r"!\[[^\]]*\]\(([^()\s#]+)\)", md):
+        src = nb.parent/rel
+        if "://" not in rel and src.is_file():
+            (OUT/page.parent/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy(src, OUT/page.parent/rel)
+
 def _fence(text:str, lang:str="")->str:
     ticks = "`" * max(3, max((len(t) for t in re.findall(r"`+", text)), default=0) + 1)
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
@@ -88,7 +95,7 @@ def to_markdown(nb:Path, names:dict, media:Path, problems:list)->str:
     for i, c in enumerate(json.loads(nb.read_text())["cells"]):
         s = "".join(c["source"])
         if c["cell_type"] == "raw": parts.append(s.strip() + "\n"); continue
-        if c["cell_type"] == "markdown": parts.append(_links(s, nb, names, page)); continue
+        if c["cell_type"] == "markdown": parts.append(_links(s, nb, names, page)); _resources(s, nb, page); continue
         d = directives(s)
         if d.get("include") == "false": continue
         code = "\n".join(l for l in s.splitlines() if not l.startswith("#|")).strip()

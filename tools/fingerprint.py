@@ -44,7 +44,8 @@ def main(argv=None):
     p.add_argument("--full", action="store_true", help="both protocols and the tiny SDXL / SD3 / Flux runs")
     a = p.parse_args(argv)
     import torch; torch.set_num_threads(1)
-    from selora.train import TrainConfig, train
+    from selora.config import TrainConfig
+    from selora.training import train
     fps = {}
     with tempfile.TemporaryDirectory() as d:
         for name, kw in (RUNS | FULL if a.full else RUNS).items():

@@ -9,15 +9,16 @@ log.csv and ranks.json, plus the best adapter's diffusers export (best_lora_diff
 first seed, which the page's image grids load. Checkpoints, executed notebooks and logs are left behind. Only runs
 whose status.json says "done" are kept; a record already kept is overwritten only if the run is newer.
 """
-import argparse, json, shutil, sys
+import argparse, shutil, sys
 from pathlib import Path
 
 RECORD = ("config.json", "params.json", "status.json", "metrics.json", "log.csv", "ranks.json")
 EXPORT = "best_lora_diffusers.safetensors"
 
 def finished_runs(root:Path)->list[Path]:
-    "Run folders under root whose status.json says done"
-    return sorted(p.parent for p in root.rglob("status.json") if json.loads(p.read_text()).get("status") == "done")
+    "Run folders under root whose status says done (`selora.study.run_status`, as the sweep reads it)"
+    from selora.study import run_status
+    return sorted(p.parent for p in root.rglob("status.json") if run_status(p.parent) == "done")
 
 def keep(src:Path, dest:Path, exports:str="first-seed")->list[Path]:
     "Copy the records of every finished run under src to the same place under dest; returns the runs kept"
