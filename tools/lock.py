@@ -79,7 +79,7 @@ def write(python:str, out:str):
 
 def diff(python:str, path=LOCK)->list:
     "'name: lock -> here' for every package whose version in the environment differs from the lock"
-    lock, here = read_lock(path), installed(python)
+    lock, here = (read_lock(path) if Path(path).is_file() else {}), installed(python)   # no lock yet: all is new
     rows = [f"{here[k][0]}: {lock[k][1] if k in lock else '(not locked)'} -> {here[k][1]}"
             for k in sorted(here) if k not in lock or lock[k][1] != here[k][1]]
     return rows + [f"{lock[k][0]}: {lock[k][1]} -> (not installed)" for k in sorted(lock) if k not in here
