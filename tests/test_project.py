@@ -104,3 +104,13 @@ def test_readme_code_runs(tmp_path):
                        env=dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT)))
     assert r.returncode == 0, r.stderr[-3000:]
     assert "total rank" in r.stdout and r.stdout.strip().endswith("loaded"), r.stdout
+
+def test_lock_covers_settings_and_names_what_is_missing(tmp_path):
+    "The committed lock pins every requirement of settings.ini in its range; a lock that does not stops setup, naming the package and the refresh command"
+    lock = ROOT/"requirements.lock"
+    r = subprocess.run([sys.executable, str(ROOT/"tools"/"lock.py"), "check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    bad = tmp_path/"requirements.lock"
+    bad.write_text("".join(l for l in lock.read_text().splitlines(True) if not l.startswith("datasets==")))
+    r = subprocess.run([sys.executable, str(ROOT/"tools"/"lock.py"), "check", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 2 and "datasets" in r.stderr and "bash tools/refresh_lock.sh" in r.stderr, r.stderr
