@@ -291,6 +291,7 @@ def _state(self:SeLoRAAdapter):
     g, t = self.grower.state_dict(), {}
     for q, l in self.layers.items(): t[f"{q}.lora_A.weight"], t[f"{q}.lora_B.weight"] = l.lora_A.weight, l.lora_B.weight
     t["grower.generator"] = g["generator"]
+    if "placement_generator" in g: t["grower.placement_generator"] = g["placement_generator"]   # growth_test="random"
     for q, k in g["candidates"].items(): t[f"grower.candidate.{q}"] = k
     ranks = {q: dict(rank=l.rank, alpha=l.alpha, initial_rank=l.initial_rank) for q, l in self.layers.items()}
     return t, dict(ranks=ranks, history=g["history"], tests=g["tests"])
@@ -316,4 +317,6 @@ def _load_state(self:SeLoRAAdapter, t, meta):
     pre = "grower.candidate."
     self.grower.load_state_dict(dict(history=meta["history"], generator=t["grower.generator"],
                                      tests=meta.get("tests") or [],
-                                     candidates={k[len(pre):]: v for k, v in t.items() if k.startswith(pre)}))
+                                     candidates={k[len(pre):]: v for k, v in t.items() if k.startswith(pre)})
+                                | ({"placement_generator": t["grower.placement_generator"]}
+                                   if "grower.placement_generator" in t else {}))

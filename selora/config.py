@@ -16,8 +16,8 @@ from .methods import ADAPTERS, adapter_class
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY',
-           'TrainConfig', 'field_docs', 'parse_field', 'config_from_args', 'method_options', 'run_field',
-           'config_changes']
+           'TrainConfig', 'field_docs', 'parse_field', 'config_from_args', 'read_rank_pattern', 'method_options',
+           'run_field', 'config_changes']
 
 # %% ../nbs/12_config.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
@@ -90,6 +90,8 @@ class TrainConfig:
     resume:bool = True               # carry on from the last checkpoint in out_dir
     overwrite:bool = False           # start over even if out_dir holds a run
     adapter:dict = field(default_factory=dict)   # extra adapter options (e.g. alpha)
+    # LoRA: a rank per layer, a dict or a run's ranks.json (or run folder): a SeLoRA run's final allocation, static
+    rank_pattern:dict|str|None = None
     # diffusers' train_text_to_image_lora.py options, under its names; the defaults are the paper's (nothing measured changes)
     lr_scheduler:str = "constant"    # constant, constant_with_warmup, linear, cosine, cosine_with_restarts or polynomial
     lr_warmup_steps:int = 0          # optimizer steps of linear warmup from 0 to lr (not with "constant")
@@ -138,7 +140,8 @@ def _validate(self:TrainConfig):
               "float": isinstance(v, (int, float)) and not isinstance(v, bool), "bool": isinstance(v, bool),
               "dict": isinstance(v, dict), "list": isinstance(v, list), "str|None": v is None or isinstance(v, str),
               "float|None": v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)),
-              "int|None": v is None or (isinstance(v, int) and not isinstance(v, bool))}[t]
+              "int|None": v is None or (isinstance(v, int) and not isinstance(v, bool)),
+              "dict|str|None": v is None or isinstance(v, (dict, str))}[t]
         if not ok: raise TypeError(f"config field {f.name!r} must be {t}, got {v!r} ({type(v).__name__})")
     if self.method not in ADAPTERS:
         raise ValueError(f"config field 'method' must be one of {', '.join(ADAPTERS)}; got {self.method!r}")
@@ -159,6 +162,8 @@ def _validate(self:TrainConfig):
                      ("dataset", DATASETS)):
         if getattr(self, k) not in valid:
             raise ValueError(f"config field {k!r} must be one of {', '.join(valid)}; got {getattr(self, k)!r}")
+    if self.rank_pattern is not None and self.method != "lora":
+        raise ValueError(f"config field 'rank_pattern' is LoRA's (a static allocation); method {self.method!r} has none")
     if self.growth_test != "paper" and self.method != "selora":
         raise ValueError(f"config field 'growth_test' is SeLoRA's; method {self.method!r} takes only 'paper', "
                          f"got {self.growth_test!r}")
@@ -188,7 +193,7 @@ def parse_field(f:dataclasses.Field, text:str):
         if text.lower() in ("1", "true", "yes"): return True
         if text.lower() in ("0", "false", "no"): return False
         raise ValueError(f"--{f.name} takes true or false, got {text!r}")
-    if t == "dict": return json.loads(text)
+    if t == "dict" or (t.startswith("dict|") and text.lstrip().startswith("{")): return json.loads(text)
     if t == "list": return json.loads(text) if text.lstrip().startswith("[") else [text]   # a JSON list, or one prompt
     return text
 
@@ -219,6 +224,20 @@ def _reference_rank(method:str, opts:dict)->int:
     key = "init_r" if method == "adalora" else "rank"
     return opts.get(key, adapter_class(method).defaults[key])
 
+# %% ../nbs/12_config.ipynb #f5da570b
+def read_rank_pattern(spec:dict|str|Path, base_model:str|None=None)->dict[str, int]:
+    "{layer: rank} from a dict, or from a run's ranks.json (or its folder), refused if that run trained another base"
+    if isinstance(spec, dict): return {str(q): r for q, r in spec.items()}
+    p = Path(spec); p = p/"ranks.json" if p.is_dir() else p
+    if not p.is_file(): raise FileNotFoundError(f"config field 'rank_pattern': {p} is not a ranks.json (nor a run folder)")
+    ranks = json.loads(p.read_text()); ranks = ranks.get("ranks", ranks)
+    run = p.parent/"config.json"
+    theirs = json.loads(run.read_text()).get("base_model") if run.is_file() else None
+    if base_model is not None and theirs is not None and theirs != base_model:
+        raise ValueError(f"config field 'rank_pattern': {p} holds the ranks of a run on base model {theirs!r}, "
+                         f"and this run trains {base_model!r}: its layers are another model's")
+    return ranks
+
 # %% ../nbs/12_config.ipynb #12df83dc
 def method_options(cfg:TrainConfig, total:int)->dict:
     "What a run of `total` optimizer steps uses under its protocol: {lr, scale, steps, adapter}, the adapter's options"
@@ -226,6 +245,7 @@ def method_options(cfg:TrainConfig, total:int)->dict:
     a = {"selora": dict(threshold=cfg.threshold, interval=cfg.interval, seed=cfg.seed, growth_test=cfg.growth_test),
          "adalora": dict(target_r=cfg.rank, total_step=total),    # total_step from the data and epochs
          "dylora": dict(rank=cfg.rank, seed=cfg.seed), "lora": dict(rank=cfg.rank)}[m]
+    if cfg.rank_pattern is not None: a["rank_pattern"] = read_rank_pattern(cfg.rank_pattern, cfg.base_model)
     if m == "selora" and cfg.growth_test == "paper": del a["growth_test"]   # (the adapter's own default)
     if matched and m == "adalora":
         a |= dict(tinit=round(ADALORA_SCHEDULE[0] * total), tfinal=max(1, round(ADALORA_SCHEDULE[1] * total)),

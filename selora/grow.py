@@ -41,8 +41,10 @@ def replace_parameter(optimizer, old:nn.Parameter, new:nn.Parameter, dim:int, ke
 
 # %% ../nbs/02_grow.ipynb #cd9811ea
 GROWTH_TESTS = {   # each switch, and what the released code does where it differs (see "The released code's test" below)
-    "paper":    dict(fisher="per_sample", candidate="draw",     after_step=False, keep_state=True),
-    "released": dict(fisher="batch",      candidate="released", after_step=True,  keep_state=False),
+    "paper":    dict(fisher="per_sample", candidate="draw",     after_step=False, keep_state=True,  placement="test"),
+    "released": dict(fisher="batch",      candidate="released", after_step=True,  keep_state=False, placement="test"),
+    # a control: the paper's test decides how many layers grow, a seeded draw decides which (see "Random placement")
+    "random":   dict(fisher="per_sample", candidate="draw",     after_step=False, keep_state=True,  placement="random"),
 }
 
 def check_threshold(threshold, name:str="threshold")->float:
@@ -63,7 +65,7 @@ class SeLoRAGrower:
                  fisher:str|None=None,           # "per_sample" (Eq. 3) or "batch"; None: the growth test's own
                  reduction:str="mean",           # How the loss reduces over the batch
                  seed:int=0,                     # Seed of the candidates' own RNG (leaves the training RNG alone)
-                 growth_test:str="paper",        # "paper" (the paper's text) or "released" (the authors' code)
+                 growth_test:str="paper",        # "paper" (the paper's text), "released" (the authors' code) or "random"
                  all_reduce=None,                # Under torch.distributed: f(tensor) averaging it over processes in place
                 ):
         if growth_test not in GROWTH_TESTS:
@@ -80,7 +82,9 @@ class SeLoRAGrower:
         self.growth_test, t = growth_test, GROWTH_TESTS[growth_test]
         self.fisher, self.reduction = fisher or t["fisher"], reduction
         self.candidate, self.after_step, self.keep_state = t["candidate"], t["after_step"], t["keep_state"]
+        self.placement = t["placement"]
         self.generator = torch.Generator().manual_seed(seed)
+        self.placement_generator = torch.Generator().manual_seed(seed + 7919)   # "random": which layers (its own stream)
         self.history: list[tuple[int, str, int, float]] = []
         self.tests: list[tuple] = []       # (step, name, rank, fi_orig, fi_exp, ratio, grad-norm ratio) of every test
         self.candidates: dict[str, torch.Tensor] = {}   # "released": the K each grown layer keeps for its next tests
@@ -152,35 +156,49 @@ def _measure_after(self:SeLoRAGrower, closure)->dict:
 SeLoRAGrower._measure_after = _measure_after
 
 # %% ../nbs/02_grow.ipynb #c17230ab
+def _can_grow(self:SeLoRAGrower, layer)->bool:
+    "Below the cap (max_rank) and below full rank, min(in_features, out_features): a full-rank update cannot grow"
+    return (self.max_rank is None or layer.rank < self.max_rank) and layer.rank < min(layer.in_features, layer.out_features)
+SeLoRAGrower._can_grow = _can_grow
+
 def grow(self:SeLoRAGrower, step:int, closure=None)->list[str]:
     "Grow every probed layer whose FI-Ratio ≥ threshold (and rank < max_rank); returns their names"
     if self._probe is None or self._probe_step != step: return []
     before, self._probe = self._probe.scores, None
     after = self._measure_after(closure) if self.after_step else before
-    self.last_ratios, grown = {}, []
+    self.last_ratios, passed, open_ = {}, [], []
     for name, (o, _) in before.items():                           # in the order of `layers`
         layer, e = self.layers[name], after[name][1]              # FI_orig at θ_t; FI_exp at θ_t, or θ_t+1 ("released")
         ratio = self.last_ratios[name] = fi_ratio(o, e)
         self.tests.append((step, name, layer.rank, o, e, ratio, fi_ratio(o, after[name][0]) if self.after_step else None))
-        if not ratio >= self.threshold: continue                          # NaN (no information) never grows
-        if self.max_rank is not None and layer.rank >= self.max_rank: continue
-        if layer.rank >= min(layer.in_features, layer.out_features): continue   # a full-rank update cannot grow further
-        oldA, oldB = layer.lora_A.weight, layer.lora_B.weight
+        if not self._can_grow(layer): continue
+        open_.append(name)
+        if ratio >= self.threshold: passed.append(name)            # NaN (no information) never passes
+    grown = passed if self.placement == "test" else self._random_layers(open_, len(passed))
+    for name in grown:
+        layer, oldA, oldB = self.layers[name], self.layers[name].lora_A.weight, self.layers[name].lora_B.weight
         k = _kaiming_a0(layer, self.generator) if self.candidate == "released" else None   # None: the K that was measured
         newA, newB = layer.expand(k)
         replace_parameter(self.optimizer, oldA, newA, dim=0, keep_state=self.keep_state)  # A: a new row
         replace_parameter(self.optimizer, oldB, newB, dim=1, keep_state=self.keep_state)  # B: a new column
         if self.candidate == "released": self.candidates[name] = _kaiming_a0(layer, self.generator)
-        self.history.append((step, name, layer.rank, ratio))
-        grown.append(name)
-    return grown
+        self.history.append((step, name, layer.rank, self.last_ratios[name]))
+    return list(grown)
 SeLoRAGrower.grow = grow
+
+def _random_layers(self:SeLoRAGrower, names:list, k:int)->list:
+    "k of `names` drawn uniformly without replacement from the placement generator, in the layers' order"
+    pick = torch.randperm(len(names), generator=self.placement_generator)[:k].tolist()
+    return [names[i] for i in sorted(pick)]
+SeLoRAGrower._random_layers = _random_layers
 
 # %% ../nbs/02_grow.ipynb #253181a7
 def state_dict(self:SeLoRAGrower)->dict:
     "What a resumed run needs: history, the tests, the stored candidates and the candidates' RNG state"
-    return {"history": [list(h) for h in self.history], "tests": [list(t) for t in self.tests],
-            "candidates": dict(self.candidates), "generator": self.generator.get_state()}
+    out = {"history": [list(h) for h in self.history], "tests": [list(t) for t in self.tests],
+           "candidates": dict(self.candidates), "generator": self.generator.get_state()}
+    if self.placement == "random": out["placement_generator"] = self.placement_generator.get_state()
+    return out
 SeLoRAGrower.state_dict = state_dict
 
 def load_state_dict(self:SeLoRAGrower, state:dict):
@@ -189,6 +207,7 @@ def load_state_dict(self:SeLoRAGrower, state:dict):
     self.tests = [tuple(t) for t in state.get("tests", [])]
     self.candidates = {n: k.to(self.layers[n].lora_A.weight) for n, k in state.get("candidates", {}).items()}
     self.generator.set_state(state["generator"])
+    if "placement_generator" in state: self.placement_generator.set_state(state["placement_generator"])
 SeLoRAGrower.load_state_dict = load_state_dict
 
 # %% ../nbs/02_grow.ipynb #026dd38d

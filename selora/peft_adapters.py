@@ -4,7 +4,7 @@
 
 # %% ../nbs/07b_peft_adapters.ipynb #f8efdf41
 from __future__ import annotations
-import math
+import math, re
 import torch
 from fastcore.basics import patch
 from .adapters import Adapter, Components, copy_saved, check_int, check_positive, check_fraction
@@ -12,23 +12,42 @@ from .adapters import Adapter, Components, copy_saved, check_int, check_positive
 # %% auto #0
 __all__ = ['LoRAAdapter', 'total_steps', 'AdaLoRAAdapter']
 
+# %% ../nbs/07b_peft_adapters.ipynb #c3e02b8f
+def _rank_pattern(ranks:dict, names:list)->dict:
+    "`ranks` if every layer it names is adapted; else an error naming the first that is not, and the closest names"
+    import difflib
+    for q in ranks:
+        if q not in names:
+            close = difflib.get_close_matches(q, names, n=3, cutoff=0.6)
+            raise ValueError(f"rank_pattern names {q!r}, which is not an adapted layer of this model"
+                             + (f"; the closest: {', '.join(close)}" if close else f" (its layers: {', '.join(names[:3])}, ...)"))
+    return dict(ranks)
+
 # %% ../nbs/07b_peft_adapters.ipynb #ece54da5
 class LoRAAdapter(Adapter):
-    "LoRA through peft's `LoraConfig`: the same rank r in every targeted layer"
+    "LoRA through peft's `LoraConfig`: the same rank r in every targeted layer, or a rank per layer (`rank_pattern`)"
     method = "lora"
-    defaults = dict(rank=4, alpha=4.0, dropout=0.0, target_modules=None)
+    defaults = dict(rank=4, alpha=4.0, dropout=0.0, target_modules=None, rank_pattern=None)
 
     def validate(self, c):
         check_int("rank", c["rank"]); check_positive("alpha", c["alpha"]); check_fraction("dropout", c["dropout"])
+        if c["rank_pattern"] is not None:
+            if not isinstance(c["rank_pattern"], dict): raise ValueError("rank_pattern must be a dict {layer: rank}")
+            for q, r in c["rank_pattern"].items(): check_int(f"rank_pattern[{q!r}]", r)
         return c
 
     def _inject(self):
         from peft import LoraConfig
         from peft.tuners.lora import LoraModel
         c, names = self.config, self._names()
+        ranks = _rank_pattern(c["rank_pattern"] or {}, names)
+        s = c["alpha"] / c["rank"]         # one update scale s = alpha / r for every layer, whatever its rank
         self.holder = Components(self.models)
         self.tuner = LoraModel(self.holder, LoraConfig(r=c["rank"], lora_alpha=c["alpha"], lora_dropout=c["dropout"],
-                                                       target_modules=names, init_lora_weights=True), "default")
+                                                       target_modules=names, init_lora_weights=True,
+                                                       rank_pattern={re.escape(q): r for q, r in ranks.items()},
+                                                       alpha_pattern={re.escape(q): s * r for q, r in ranks.items()}),
+                               "default")
         mods = dict(self.holder.named_modules())
         return {q: mods[q] for q in names}
 

@@ -10,9 +10,9 @@ import numpy as np
 from .io import atomic_path, project_file
 
 # %% auto #0
-__all__ = ['rank_tables', 'plot_rank_heatmaps', 'layer_type', 'growth_curves', 'plot_growth', 'qualitative_grid',
+__all__ = ['VERDICTS', 'rank_tables', 'plot_rank_heatmaps', 'layer_type', 'growth_curves', 'plot_growth', 'qualitative_grid',
            'manifest_images', 'findings_grid', 'sweep_grid', 'run_status', 'run_one', 'experiment_notebook', 'sweep',
-           'lr_sweep_summary', 'main', 'samples_grid', 'quickstart', 'quickstart_main']
+           'lr_sweep_summary', 'main', 'paired_verdict', 'samples_grid', 'quickstart', 'quickstart_main']
 
 # %% ../nbs/15_study.ipynb #04495da5
 _UNET_COLS = {"attn1.to_q": "attn1 q", "attn1.to_k": "attn1 k", "attn1.to_v": "attn1 v", "attn1.to_out.0": "attn1 out",
@@ -396,6 +396,30 @@ def main(argv=None):
     failed = [r for r in res if r["status"] != "done"]
     print(f"sweep finished: {len(res) - len(failed)} done, {len(failed)} failed; results under {a.root}")
     return 1 if failed else 0
+
+# %% ../nbs/15_study.ipynb #6a2bac08
+VERDICTS = ("supported", "inconclusive", "contradicted")
+
+def paired_verdict(
+    a:dict, b:dict,              # {seed: metric} of the two arms
+    claim:str="better",          # "better": a beats b; "matches": a is within ±margin of b
+    lower_is_better:bool=True,   # the metric's direction (a loss: lower is better)
+    margin:float=0.0,            # the smallest difference that counts, in the metric's units
+    level:float=0.95,            # the interval's coverage
+)->dict:
+    "The verdict on a claim about arms a and b from their differences paired by seed, with the t-interval of the mean"
+    from scipy import stats
+    if claim not in ("better", "matches"): raise ValueError(f"claim must be 'better' or 'matches', got {claim!r}")
+    seeds = sorted(set(a) & set(b))
+    d = np.array([a[s] - b[s] for s in seeds], dtype=float) * (1 if lower_is_better else -1)   # < 0: a is better
+    out = dict(n=len(seeds), seeds=seeds, mean=float(d.mean()) if len(d) else float("nan"), low=None, high=None,
+               a_better=int((d < 0).sum()))
+    if len(d) < 2: return out | dict(verdict="inconclusive")
+    half = stats.t.ppf((1 + level) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    lo, hi = out["mean"] - half, out["mean"] + half
+    if claim == "better": v = "supported" if hi < -margin else "contradicted" if lo > margin else "inconclusive"
+    else: v = "supported" if -margin <= lo and hi <= margin else "contradicted" if hi < -margin or lo > margin else "inconclusive"
+    return out | dict(low=float(lo), high=float(hi), verdict=v)
 
 # %% ../nbs/15_study.ipynb #3e6d9268
 def samples_grid(run_dir:str|Path, path:str|Path, n:int=8, title:str=""):
