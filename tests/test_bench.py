@@ -9,7 +9,8 @@ SCRIPTS = sorted(p.name for p in (ROOT/"bench").glob("bench_*.py"))
 RATIO = {"bench_core.py": ("results", 0, "b_probed_over_plain"), "bench_adapters.py": ("results", 0, "time_over_lora", "selora"),
          "bench_allreduce.py": ("per tensor / flattened",), "bench_cache.py": ("embedded", "text encoder frozen (latents and text cached)", "ratio"),
          "bench_memory.py": ("ratios", "with checkpointing, probed / plain step"),
-         "bench_peft.py": ("models", "llama", "probed_over_plain", "selora"), "bench_train.py": ("selora_over_lora",)}
+         "bench_peft.py": ("models", "llama", "probed_over_plain", "selora"), "bench_train.py": ("selora_over_lora",),
+         "bench_overhead.py": ("ratios", "selora amortised / lora_final")}
 
 def test_every_script_is_covered():
     assert set(SCRIPTS) == set(RATIO), set(SCRIPTS) ^ set(RATIO)
