@@ -154,6 +154,10 @@ def before_backward(self:Adapter, loss:torch.Tensor, step:int)->torch.Tensor:
 def after_step(self:Adapter, step:int, closure=None)->dict:
     "After `optimizer.step()`, before `zero_grad()`: events to log. `closure()` reruns the step's forward+backward"
     return {}
+Adapter.init_batches = 0     # batches a method reads before training (EVA's allocation); 0: none
+@patch
+def initialize(self:Adapter, forward, batches:list):
+    "Before the optimizer is built, on a fresh run: `forward(batch)` runs the model on each of `batches` (a data-driven init)"
 
 # %% ../nbs/07_adapters.ipynb #744437e5
 @patch

@@ -244,7 +244,9 @@ def method_options(cfg:TrainConfig, total:int)->dict:
     m, matched = cfg.method, cfg.protocol == "matched"
     a = {"selora": dict(threshold=cfg.threshold, interval=cfg.interval, seed=cfg.seed, growth_test=cfg.growth_test),
          "adalora": dict(target_r=cfg.rank, total_step=total),    # total_step from the data and epochs
-         "dylora": dict(rank=cfg.rank, seed=cfg.seed), "lora": dict(rank=cfg.rank)}[m]
+         "dylora": dict(rank=cfg.rank, seed=cfg.seed), "lora": dict(rank=cfg.rank)}.get(m)
+    if a is None:            # another registered method: the config's rank (and seed) where it takes them
+        a = {k: getattr(cfg, k) for k in ("rank", "seed") if k in adapter_class(m).defaults}
     if cfg.rank_pattern is not None: a["rank_pattern"] = read_rank_pattern(cfg.rank_pattern, cfg.base_model)
     if m == "selora" and cfg.growth_test == "paper": del a["growth_test"]   # (the adapter's own default)
     if matched and m == "adalora":
@@ -254,7 +256,7 @@ def method_options(cfg:TrainConfig, total:int)->dict:
     r0 = _reference_rank(m, a | cfg.adapter)
     if s is not None: a["alpha"] = s * r0
     a |= cfg.adapter                                               # explicit adapter options win
-    lr = cfg.lr if cfg.lr is not None else MATCHED_LR[m] if matched else 1e-4
+    lr = cfg.lr if cfg.lr is not None else MATCHED_LR.get(m, MATCHED_LR["lora"]) if matched else 1e-4   # EVA: LoRA's
     return dict(lr=lr, scale=a.get("alpha", adapter_class(m).defaults["alpha"]) / r0, steps=total, adapter=a)
 
 # %% ../nbs/12_config.ipynb #a5174039

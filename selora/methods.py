@@ -8,14 +8,16 @@ from torch import nn
 from .adapters import Adapter, SeLoRAAdapter
 from .dylora import DyLoRAAdapter
 from .peft_adapters import LoRAAdapter, AdaLoRAAdapter
+from .eva import EVAAdapter
 
 # %% auto #0
 __all__ = ['ADAPTERS', 'METHODS', 'register_adapter', 'adapter_class', 'make_adapter']
 
 # %% ../nbs/07c_methods.ipynb #33d98fda
 ADAPTERS:dict[str, type[Adapter]] = dict(   # method name -> its Adapter class: the one place a method is registered
-    selora=SeLoRAAdapter, lora=LoRAAdapter, dylora=DyLoRAAdapter, adalora=AdaLoRAAdapter)
-METHODS = tuple(ADAPTERS)                   # the paper's four, in its order
+    selora=SeLoRAAdapter, lora=LoRAAdapter, dylora=DyLoRAAdapter, adalora=AdaLoRAAdapter,
+    eva=EVAAdapter)                         # the study's control: an allocation from data, before training
+METHODS = ("selora", "lora", "dylora", "adalora")   # the paper's four, in its order
 
 def register_adapter(cls:type[Adapter])->type[Adapter]:
     "Register an `Adapter` subclass under its `method` name (usable as a class decorator); refuses a taken name"

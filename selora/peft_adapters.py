@@ -37,19 +37,23 @@ class LoRAAdapter(Adapter):
         return c
 
     def _inject(self):
-        from peft import LoraConfig
         from peft.tuners.lora import LoraModel
         c, names = self.config, self._names()
         ranks = _rank_pattern(c["rank_pattern"] or {}, names)
         s = c["alpha"] / c["rank"]         # one update scale s = alpha / r for every layer, whatever its rank
         self.holder = Components(self.models)
-        self.tuner = LoraModel(self.holder, LoraConfig(r=c["rank"], lora_alpha=c["alpha"], lora_dropout=c["dropout"],
-                                                       target_modules=names, init_lora_weights=True,
-                                                       rank_pattern={re.escape(q): r for q, r in ranks.items()},
-                                                       alpha_pattern={re.escape(q): s * r for q, r in ranks.items()}),
+        self.tuner = LoraModel(self.holder, self._lora_config(r=c["rank"], lora_alpha=c["alpha"], lora_dropout=c["dropout"],
+                                                              target_modules=names, init_lora_weights=True,
+                                                              rank_pattern={re.escape(q): r for q, r in ranks.items()},
+                                                              alpha_pattern={re.escape(q): s * r for q, r in ranks.items()}),
                                "default")
         mods = dict(self.holder.named_modules())
         return {q: mods[q] for q in names}
+
+    def _lora_config(self, **kw):
+        "peft's `LoraConfig` of this adapter (a variant adds its own options)"
+        from peft import LoraConfig
+        return LoraConfig(**kw)
 
     def trainable_parameters(self):
         return [w for l in self.layers.values() for w in (l.lora_A["default"].weight, l.lora_B["default"].weight)]

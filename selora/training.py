@@ -252,8 +252,17 @@ def _accelerator(cfg:TrainConfig):
     return acc
 
 # %% ../nbs/12b_train.ipynb #cb559846
-def _start_or_resume(cfg:TrainConfig, out:Path, acc, adapter, opts:dict, build_opt)->tuple:
-    "(optimizer, train state, generator, step): from the latest checkpoint of a run with the same settings, or new"
+def _init_batches(cfg:TrainConfig, pipe, ds, n:int)->list[dict]:
+    "The first n batches of epoch 0 with draws of their own (the training generator is not touched): what `initialize` reads"
+    g, tok, out = torch.Generator().manual_seed(cfg.seed + 20_011), text_tokenizer(pipe), []
+    for b in epoch_batches(len(ds), cfg.batch_size, cfg.seed, 0)[:n]:
+        px, text = collate_text([ds[i] for i in b], tok)
+        batch = {"pixel_values": px, ("input_ids" if tok is not None else "prompts"): text}
+        out.append(dict(batch=batch, draws=list(family_draws(pipe, len(px), tuple(px.shape[-2:]), g, **flow_options(cfg)))))
+    return out
+
+def _start_or_resume(cfg:TrainConfig, out:Path, acc, adapter, opts:dict, build_opt, init=None)->tuple:
+    "(optimizer, train state, generator, step): from the latest checkpoint of a run with the same settings, or new (after `init`)"
     state = dict(epoch=0, batch=0, best_val=None, best_step=None, val_losses=[])
     ckpt = latest_checkpoint(out/"checkpoints") if cfg.resume else None
     if ckpt is not None and (diff := config_changes(out, cfg, opts, ignore=RESUMABLE)):
@@ -262,6 +271,7 @@ def _start_or_resume(cfg:TrainConfig, out:Path, acc, adapter, opts:dict, build_o
     if ckpt is not None:
         opt, state, gen = load_checkpoint(ckpt, adapter, build_opt)
         return opt, state, gen, state["step"]
+    if init is not None: init()     # a data-driven initialisation (EVA's), before the optimizer sees the parameters
     opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
     if acc.is_main_process:   # the settings, the protocol's choices, and the versions, commit and device it ran with
         record = asdict(cfg) | {"resolved": opts, "environment": environment(acc.device)}
@@ -293,7 +303,9 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     if cfg.gradient_checkpointing: _enable_checkpointing(pipe, tes)
     all_reduce = _process_mean(acc.num_processes) if acc.num_processes > 1 else None   # same growth on every process
     build_opt = lambda: run_optimizer(cfg, opts, adapter, all_reduce)
-    opt, state, gen, step = _start_or_resume(cfg, out, acc, adapter, opts, build_opt)
+    init = (lambda: adapter.initialize(lambda b: family_loss(pipe, b["batch"], b["draws"]), _init_batches(cfg, pipe, train_ds,
+                                                                                        adapter.init_batches))) if adapter.init_batches else None
+    opt, state, gen, step = _start_or_resume(cfg, out, acc, adapter, opts, build_opt, init)
     run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts,
               lr_schedule(cfg, opt, total, step), family=fam)
     if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
