@@ -244,7 +244,8 @@ def method_options(cfg:TrainConfig, total:int)->dict:
     m, matched = cfg.method, cfg.protocol == "matched"
     a = {"selora": dict(threshold=cfg.threshold, interval=cfg.interval, seed=cfg.seed, growth_test=cfg.growth_test),
          "adalora": dict(target_r=cfg.rank, total_step=total),    # total_step from the data and epochs
-         "dylora": dict(rank=cfg.rank, seed=cfg.seed), "lora": dict(rank=cfg.rank)}.get(m)
+         "dylora": dict(rank=cfg.rank, seed=cfg.seed), "lora": dict(rank=cfg.rank),
+         "increlora": dict(target_rank=cfg.rank, interval=cfg.interval, total_step=total, seed=cfg.seed)}.get(m)
     if a is None:            # another registered method: the config's rank (and seed) where it takes them
         a = {k: getattr(cfg, k) for k in ("rank", "seed") if k in adapter_class(m).defaults}
     if cfg.rank_pattern is not None: a["rank_pattern"] = read_rank_pattern(cfg.rank_pattern, cfg.base_model)

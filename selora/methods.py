@@ -9,6 +9,7 @@ from .adapters import Adapter, SeLoRAAdapter
 from .dylora import DyLoRAAdapter
 from .peft_adapters import LoRAAdapter, AdaLoRAAdapter
 from .eva import EVAAdapter
+from .increlora import IncreLoRAAdapter
 
 # %% auto #0
 __all__ = ['ADAPTERS', 'METHODS', 'register_adapter', 'adapter_class', 'make_adapter']
@@ -16,7 +17,8 @@ __all__ = ['ADAPTERS', 'METHODS', 'register_adapter', 'adapter_class', 'make_ada
 # %% ../nbs/07c_methods.ipynb #33d98fda
 ADAPTERS:dict[str, type[Adapter]] = dict(   # method name -> its Adapter class: the one place a method is registered
     selora=SeLoRAAdapter, lora=LoRAAdapter, dylora=DyLoRAAdapter, adalora=AdaLoRAAdapter,
-    eva=EVAAdapter)                         # the study's control: an allocation from data, before training
+    eva=EVAAdapter,                         # the study's controls: an allocation from data, before training,
+    increlora=IncreLoRAAdapter)             # and the published growth criterion
 METHODS = ("selora", "lora", "dylora", "adalora")   # the paper's four, in its order
 
 def register_adapter(cls:type[Adapter])->type[Adapter]:
