@@ -16,10 +16,10 @@ from safetensors.torch import load_file, save_file
 import torch_fidelity
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
-from .phantom import FINDINGS
+from .phantom import FINDINGS, PHANTOM_RENDERER
 
 # %% auto #0
-__all__ = ['finding_targets', 'per_finding_auroc', 'PhantomClassifier', 'train_classifier', 'load_classifier',
+__all__ = ['finding_targets', 'per_finding_auroc', 'PhantomClassifier', 'train_classifier', 'load_classifier', 'finding_ceilings',
            'PhantomFeatureExtractor']
 
 # %% ../nbs/14_classifier.ipynb #2a7698c9
@@ -268,7 +268,7 @@ def train_classifier(
     metrics |= _held_out_metrics(model, eval_splits, size, data_seed, ood)
     cfg = {"model": model.config(),
            "training": {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed, "size": size,
-                        "data_seed": data_seed, "limit": limit, "n_train": len(xtr),
+                        "data_seed": data_seed, "limit": limit, "n_train": len(xtr), "renderer": PHANTOM_RENDERER,
                         "pos_weight": [round(v, 4) for v in pos_weight.tolist()],
                         "ood_images": ood_images if ood else 0, "ood_batch": ood_batch if ood else 0,
                         "augmentation": "shift ±3 px, contrast/brightness ±10%, blur σ 0.3-1 on 1/3, noise σ ≤ 0.04",
@@ -289,13 +289,35 @@ def load_classifier(
             f"no trained phantom classifier in {p} (model.safetensors and config.json are needed); make one with "
             f"`from selora.classifier import train_classifier; train_classifier({str(p)!r})` "
             f"(about 6 minutes on one CPU thread), or run the training cell of nbs/14_classifier.ipynb")
-    cfg = json.loads((p / "config.json").read_text())["model"]
+    full = json.loads((p / "config.json").read_text()); cfg = full["model"]
+    drawn = full.get("training", {}).get("renderer", 1)      # weights written before the record: the first renderer
+    if drawn != PHANTOM_RENDERER:
+        raise ValueError(f"{p} was trained on phantoms of renderer {drawn}, but selora.phantom.PHANTOM_RENDERER is "
+                         f"{PHANTOM_RENDERER}: its scores would not read today's phantoms; retrain it with "
+                         f"train_classifier({str(p)!r})")
     if tuple(cfg["findings"]) != FINDINGS:
         raise ValueError(f"{p} was trained on the findings {cfg['findings']}, "
                          f"but selora.phantom.FINDINGS is {FINDINGS}; retrain it")
     model = PhantomClassifier(cfg["width"], cfg["dim"], cfg["size"], len(cfg["findings"]), cfg.get("ood", False))
     model.load_state_dict(load_file(str(p / "model.safetensors")))
     return model.eval().requires_grad_(False)
+
+# %% ../nbs/14_classifier.ipynb #0e1ba62b
+@torch.no_grad()
+def finding_ceilings(
+    vae,                       # a diffusers AutoencoderKL (e.g. `load_base(...).vae`)
+    split:str="val",           # the phantom_iu split whose real images go through the VAE
+    size:int=64, data_seed:int=0,
+    clf:nn.Module|None=None,   # default: the shipped classifier
+    batch_size:int=64,
+)->dict:
+    "The finding classifier's per-finding AUROC on the VAE's reconstructions of real phantoms: faithfulness's ceiling"
+    clf = clf or load_classifier()
+    x, t = _phantom_split(split, size, data_seed)
+    p = next(vae.parameters())
+    rec = torch.cat([vae.decode(vae.encode(x[j:j + batch_size].expand(-1, 3, -1, -1).to(p)).latent_dist.mean).sample
+                     .float().clamp(-1, 1)[:, :1].cpu() for j in range(0, len(x), batch_size)])
+    return per_finding_auroc(t, _scores(clf, rec))
 
 # %% ../nbs/14_classifier.ipynb #b9b1e60d
 class PhantomFeatureExtractor(FeatureExtractorBase):

@@ -11,7 +11,7 @@ from fastcore.basics import patch
 from .grow import GROWTH_TESTS, check_threshold
 from .objectives import WEIGHTING_SCHEMES
 from .data import DATASETS, LEGACY_PROMPT
-from .phantom import PHANTOM_PROMPTS
+from .phantom import PHANTOM_PROMPTS, PHANTOM_RENDERER
 from .methods import ADAPTERS, adapter_class
 
 # %% auto #0
@@ -61,7 +61,8 @@ class TrainConfig:
     method:str = "selora"            # selora, lora, dylora or adalora (or a method registered in `selora.methods`)
     # "paper": each method as the paper configures it; "matched": one update scale, tuned lrs
     protocol:str = "paper"
-    growth_test:str = "paper"        # SeLoRA's growth test: "paper" (the paper's text) or "released" (the authors' code)
+    # SeLoRA's growth test: "paper" (the paper's text), "released" (the authors' code) or "random" (as many layers, at random)
+    growth_test:str = "paper"
     # phantom_iu (embedded), iu_xray, montgomery, folder, hf (a `datasets` dataset) or imagefolder
     dataset:str = "phantom_iu"
     data_dir:str|None = None         # dataset folder (not needed for phantom_iu); for hf a hub id or a datasets folder
@@ -258,7 +259,8 @@ def method_options(cfg:TrainConfig, total:int)->dict:
     if s is not None: a["alpha"] = s * r0
     a |= cfg.adapter                                               # explicit adapter options win
     lr = cfg.lr if cfg.lr is not None else MATCHED_LR.get(m, MATCHED_LR["lora"]) if matched else 1e-4   # EVA: LoRA's
-    return dict(lr=lr, scale=a.get("alpha", adapter_class(m).defaults["alpha"]) / r0, steps=total, adapter=a)
+    return (dict(lr=lr, scale=a.get("alpha", adapter_class(m).defaults["alpha"]) / r0, steps=total, adapter=a)
+            | ({"renderer": PHANTOM_RENDERER} if cfg.dataset == "phantom_iu" else {}))   # which phantoms it trains on
 
 # %% ../nbs/12_config.ipynb #a5174039
 NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints",   # change nothing a run computes
@@ -279,9 +281,10 @@ def config_changes(out_dir:str|Path, cfg:TrainConfig, resolved:dict|None=None, i
     diff = [f"{k} (run: {run_field(old, k)!r}, now: {v!r})" for k, v in new.items()   # fields added since: as it ran
             if k not in ignore and run_field(old, k) != v]
     was, now = old.get("resolved") or {}, dict(resolved or {})
+    if was and old.get("dataset") == "phantom_iu": was = {"renderer": 1} | was   # made before PHANTOM_RENDERER: the first
     if not now and was and not diff:          # the same fields: the protocol's choices for the recorded step budget
         now = method_options(cfg, was["steps"])
-    for k in ("lr", "scale", "adapter") + (() if "max_steps" in ignore else ("steps",)):
+    for k in ("lr", "scale", "adapter", "renderer") + (() if "max_steps" in ignore else ("steps",)):
         if k in was and k in now and json.loads(json.dumps(was[k])) != json.loads(json.dumps(now[k])):
             diff.append(f"resolved {k} (run: {was[k]!r}, now: {now[k]!r})")
     return "; ".join(diff)

@@ -12,8 +12,8 @@ from .readers import (Counts, CXRDataset, DataError, FRONTAL_VIEWS, _split_datas
                          nlmcxr_views, openi_image_key, xrv_file)
 
 # %% auto #0
-__all__ = ['FINDINGS', 'MESH_FINDINGS', 'PHANTOM_PROMPTS', 'Finding', 'mesh_findings', 'finding_labels', 'render_phantom',
-           'finding_gallery', 'lung_masks', 'phantom_prompt', 'phantom_iu']
+__all__ = ['FINDINGS', 'MESH_FINDINGS', 'PHANTOM_RENDERER', 'PHANTOM_PROMPTS', 'Finding', 'mesh_findings', 'finding_labels',
+           'render_phantom', 'finding_gallery', 'lung_masks', 'phantom_prompt', 'phantom_iu']
 
 # %% ../nbs/11_phantom.ipynb #a566086b
 FINDINGS = ("normal", "cardiomegaly", "pleural effusion", "opacity", "nodule", "atelectasis", "device")
@@ -167,10 +167,10 @@ def _opacity(A, f, g:dict, frng, Xc, Y, e, size:int):
     return A
 
 def _nodule(A, f, g:dict, frng, Xc, Y, e, size:int):
-    "Nodule or calcified granuloma: a small, very dense round spot"
+    "Nodule or calcified granuloma: a very dense round spot, at least 7 px across (the VAE's 8 px latent cell)"
     for s in _sides(f, frng):
         cx, rx = g["cx"][s], g["rx"]; y0, y1 = _zone(f, frng)
-        r = max(0.022 * f.severity, 1.6 / size)
+        r = max(0.055 * f.severity, 3.5 / size)
         A += (0.45 * _ellipse(Xc, Y, cx + frng.uniform(-0.55, 0.55) * rx, frng.uniform(y0, y1), r, r, e)
               * _soft(g["lungs"][s] - 0.5, 0.05))
     return A
@@ -187,7 +187,7 @@ def _atelectasis(A, f, g:dict, frng, Xc, Y, e, size:int):
 # %% ../nbs/11_phantom.ipynb #ebc72751
 def _device(A, term:str, g:dict, frng, Xc, Y, e, size:int):
     "A device by its MeSH term: a generator box with a lead, a central line, or sternotomy wires"
-    t = max(0.009, 0.8 / size)
+    t = max(0.02, 1.4 / size)                                                     # half-width: ≥ 2.8 px wide
     hx, hy = g["hx"], g["hy"]
     if term in _BOX_DEVICES:                                                      # generator + lead
         bx, by = 0.80 + frng.normal(0, 0.01), 0.17 + frng.normal(0, 0.01)
@@ -198,8 +198,8 @@ def _device(A, term:str, g:dict, frng, Xc, Y, e, size:int):
         A += 0.6 * _soft(t - _curve_dist(Xc, Y, _bezier((x0, 0.12), (0.47, 0.16), (0.46 + frng.normal(0, 0.01), 0.48))),
                          e)
     else:                                                                         # sternotomy wires
-        for yw in np.linspace(0.28, 0.56, 5):
-            A += 0.7 * _soft(1 - np.sqrt(((Xc - 0.5) / 0.02) ** 2 + ((Y - yw) / 0.011) ** 2), 0.3)
+        for yw in np.linspace(0.28, 0.56, 4):
+            A += 0.7 * _soft(1 - np.sqrt(((Xc - 0.5) / 0.035) ** 2 + ((Y - yw) / 0.022) ** 2), 0.3)
     return A
 
 _DRAW = {"pleural effusion": _effusion, "opacity": _opacity, "nodule": _nodule, "atelectasis": _atelectasis}
@@ -211,6 +211,8 @@ def _exposure(A, nrng):
     return np.clip(A, 0, 1).astype(np.float32)
 
 # %% ../nbs/11_phantom.ipynb #2a5ee9d9
+PHANTOM_RENDERER = 2   # 1: nodules 3 px and lines 1.6 px across at 64 px, too small for the VAE; 2: nodules ≥ 7 px, lines ≥ 2.8 px
+
 def render_phantom(
     findings:list=(),        # `Finding`s to draw (from `mesh_findings`)
     size:int=64,             # image height in pixels
@@ -296,7 +298,7 @@ def phantom_iu(
         it["findings"] = mesh_findings(it["mesh"]); it["labels"] = finding_labels(it["findings"])
         it["seed"] = _item_seed(seed, it["image"]); it["prompt"] = phantom_prompt(it["prompt"], it["labels"], prompt)
     render = lambda it: render_phantom(it["findings"], size, it["seed"])
-    info = {"reports": "torchxrayvision data/NLMCXR_reports.tgz (real IU X-Ray text)",
+    info = {"reports": "torchxrayvision data/NLMCXR_reports.tgz (real IU X-Ray text)", "renderer": PHANTOM_RENDERER,
             "views": "torchxrayvision data/nlmcxr_dicom_metadata.csv.gz",
             "images": "rendered phantoms (render_phantom)",
             "unknown view": unknown_view, "prompt": prompt}
