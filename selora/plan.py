@@ -4,22 +4,24 @@
 
 # %% ../nbs/15a_plan.ipynb #2d813deb
 from __future__ import annotations
-import json, math
+import json, math, re
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from .config import MATCHED_LR
-from .study import run_status, sweep
+import numpy as np, pandas as pd
+from .study import run_status, sweep, growth_curves, paired_verdict
 
 # %% auto #0
 __all__ = ['DEPENDENT_ARMS', 'StudyPlan', 'independent_arms', 'run_dir', 'run_params', 'final_val', 'tuning_state',
-           'dependent_arms', 'next_runs', 'run_study', 'study_main']
+           'trainable_count', 'dependent_arms', 'next_runs', 'run_study', 'study_main', 'study_table', 'frontier_at',
+           'frontier_pairs', 'growth_settled', 'settled_verdict']
 
 # %% ../nbs/15a_plan.ipynb #41f4422f
 @dataclass
 class StudyPlan:
     "The decisive study's settings: budgets, seeds, the learning-rate grid and the parameters shared by every run"
     root:str = "runs/study31"             # where the runs go: tune/, tune-full/ and verdict/ below it
-    steps:int = 1600                      # a verdict run's optimizer steps (4 epochs at batch 8), cosine to 0
+    steps:int = 2400                      # a verdict run's optimizer steps (6 epochs at batch 8), cosine to 0
     tuning_steps:int = 800                # a tuning run's (budget_check shows that it ranks rates as `steps` does)
     seeds:tuple = (0, 1, 2, 3, 4)         # verdict seeds
     tuning_seeds:tuple = (100, 101)       # learning rates are chosen on these, never on verdict seeds
@@ -75,6 +77,10 @@ def tuning_state(plan:StudyPlan, arm:str, method:str, kind:str="tune")->dict:
     return dict(grid=grid, todo=[], means=means, lr=best)
 
 # %% ../nbs/15a_plan.ipynb #e3344760
+def trainable_count(metrics:dict)->int:
+    "A run's adapter parameters in use, all components together (metrics.json's `parameters`, effective counts)"
+    return sum(c.get("effective", c["trainable"]) for c in metrics["parameters"].values())
+
 def _ranks_file(plan:StudyPlan, seed:int)->Path: return run_dir(plan, "verdict", plan.reference, seed)/"ranks.json"
 
 def dependent_arms(plan:StudyPlan, seed:int)->dict|None:
@@ -84,9 +90,9 @@ def dependent_arms(plan:StudyPlan, seed:int)->dict|None:
     r1 = next((r for r in r1 if run_status(r) == "done"), None)
     if run_status(ref) != "done" or r1 is None: return None
     m = json.loads((ref/"metrics.json").read_text())
-    per_rank = json.loads((r1/"metrics.json").read_text())["parameters"]       # LoRA r=1: Σ (in + out)
+    per_rank = trainable_count(json.loads((r1/"metrics.json").read_text()))     # LoRA r=1: Σ (in + out)
     return {"static-lam1.1": dict(method="lora", rank_pattern=str(_ranks_file(plan, seed))),
-            "lora-matched-lam1.1": dict(method="lora", rank=max(1, round(m["parameters"] / per_rank))),
+            "lora-matched-lam1.1": dict(method="lora", rank=max(1, round(trainable_count(m) / per_rank))),
             "increlora": dict(method="increlora", adapter=dict(target_total_rank=int(m["total_rank"])))}
 
 # %% ../nbs/15a_plan.ipynb #fa2436f4
@@ -108,7 +114,16 @@ def next_runs(plan:StudyPlan)->list[dict]:
     if ref0 is not None:
         for arm in DEPENDENT_ARMS:
             arm_runs(arm, ref0[arm], lambda s, arm=arm: (dependent_arms(plan, s) or {}).get(arm))
+    for r in tune + verdict:           # a finished run made with other parameters is not the run asked for
+        if run_status(r["out_dir"]) == "done" and (old := _params(r["out_dir"])) and old != json.loads(json.dumps(r)):
+            diff = ", ".join(f"{k} (run: {old.get(k)!r}, now: {v!r})" for k, v in r.items() if old.get(k) != v)
+            raise ValueError(f"{r['out_dir']} holds a finished run with other parameters: {diff}. "
+                             "Use another root for another plan, or delete the run to redo it")
     return [r for r in tune + verdict if run_status(r["out_dir"]) != "done"]
+
+def _params(run)->dict:
+    p = Path(run)/"params.json"
+    return json.loads(p.read_text()) if p.is_file() else {}
 
 # %% ../nbs/15a_plan.ipynb #3b3017eb
 def run_study(plan:StudyPlan, workers:int=1, max_rounds:int|None=None, print_fn=print, **sweep_kw)->int:
@@ -138,3 +153,49 @@ def study_main(argv=None):
         print(f"{len(todo)} runs next")
         return 0
     return 1 if run_study(plan, a.workers, a.max_rounds) else 0
+
+# %% ../nbs/15a_plan.ipynb #5c64a468
+def study_table(plan:StudyPlan, kind:str="verdict")->pd.DataFrame:
+    "One row per finished run under root/kind: arm, seed, lr, final_val, best_val, parameters, total_rank, metrics, run"
+    rows, base = [], Path(plan.root)/kind
+    for st in sorted(base.glob("**/status.json")):
+        run = st.parent
+        if run_status(run) != "done": continue
+        m, cfg = (json.loads((run/f).read_text()) for f in ("metrics.json", "config.json"))
+        rows.append(dict(arm=run.relative_to(base).parts[0], seed=cfg["seed"], lr=cfg["resolved"]["lr"],
+                         final_val=m["val_losses"][-1][1], best_val=m["best_val"], parameters=trainable_count(m),
+                         total_rank=m.get("total_rank"), steps=m["steps"], seconds=m.get("seconds"),
+                         fd_phantom=m.get("fd_phantom"), faithfulness=m.get("faithfulness_auroc"), run=str(run)))
+    cols = ["arm", "seed", "lr", "final_val", "best_val", "parameters", "total_rank", "steps", "seconds", "fd_phantom",
+            "faithfulness", "run"]
+    return pd.DataFrame(rows, columns=cols)
+
+# %% ../nbs/15a_plan.ipynb #6a54dd12
+def frontier_at(table:pd.DataFrame, params:float, seed:int, y:str="final_val", family:str="lora-r")->float:
+    "The best y of the family (LoRA r ∈ ...) at ≤ params parameters for one seed, log-linearly interpolated (NaN outside)"
+    f = table[table.arm.str.fullmatch(rf"{re.escape(family)}\d+") & (table.seed == seed)].sort_values("parameters")
+    if len(f) < 2: return float("nan")
+    env = np.minimum.accumulate(f[y].to_numpy(float))             # the lower envelope: best at this size or smaller
+    return float(np.interp(np.log(params), np.log(f.parameters.to_numpy(float)), env, left=np.nan, right=np.nan))
+
+def frontier_pairs(table:pd.DataFrame, arm:str, y:str="final_val", family:str="lora-r")->tuple[dict, dict]:
+    "({seed: the arm's y}, {seed: the family's frontier at the arm's size}), for paired_verdict"
+    a = table[table.arm == arm].set_index("seed")
+    return ({s: r[y] for s, r in a.iterrows()}, {s: frontier_at(table, r.parameters, s, y, family) for s, r in a.iterrows()})
+
+# %% ../nbs/15a_plan.ipynb #300cd414
+def growth_settled(run:str|Path, tail:float=0.25, tol:float=0.05)->dict:
+    "The rank a run added in its last `tail` of steps, as a share of all it added; settled if at most `tol`"
+    run = Path(run)
+    steps = json.loads((run/"metrics.json").read_text())["steps"]
+    g = growth_curves(run)["total"]
+    added = float(g.iloc[-1] - g.iloc[0])
+    late = float(g.iloc[-1] - g[g.index <= (1 - tail) * steps].iloc[-1])
+    share = late / added if added else 0.0
+    return dict(added=added, late=late, share=share, settled=share <= tol)
+
+def settled_verdict(runs:list, tail:float=0.25, tol:float=0.05)->dict:
+    "§3.3's claim over seeds: supported if ≥ 80% of the runs settle, contradicted if ≤ 20%, else inconclusive"
+    n = sum(growth_settled(r, tail, tol)["settled"] for r in runs)
+    f = n / len(runs) if runs else float("nan")
+    return dict(settled=n, runs=len(runs), verdict="supported" if f >= 0.8 else "contradicted" if f <= 0.2 else "inconclusive")
