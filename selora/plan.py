@@ -29,6 +29,7 @@ class StudyPlan:
     max_extend:int = 2                    # how often the grid may grow by 2× past a winning edge
     budget_check:tuple = ("lora-r4", "selora-lam1.1")   # arms tuned at the full budget too
     reference:str = "selora-lam1.1"       # the arm whose allocation the dependent arms take
+    n_per_prompt:int = 4                  # a verdict run's evaluation images per test prompt
     params:dict = field(default_factory=lambda: dict(   # every run's notebook parameters besides the arm's
         protocol="matched", lr_scheduler="cosine", dataset="phantom_iu", base_model="embedded", epochs=1000,
         eval_steps=25, guidance_scale=1.0, clip_model="none"))
@@ -53,7 +54,8 @@ def run_params(plan:StudyPlan, kind:str, arm:str, arm_params:dict, seed:int, lr:
     "One run's notebook parameters"
     steps = plan.tuning_steps if kind == "tune" else plan.steps
     return (plan.params | arm_params | dict(seed=seed, lr=float(lr), max_steps=steps, evaluate=kind == "verdict",
-                                            out_dir=str(run_dir(plan, kind, arm, seed, lr))))
+                                            out_dir=str(run_dir(plan, kind, arm, seed, lr)))
+            | (dict(n_per_prompt=plan.n_per_prompt) if kind == "verdict" else {}))
 
 # %% ../nbs/15a_plan.ipynb #77ad4544
 def final_val(run:str|Path)->float|None:
