@@ -357,9 +357,17 @@ METRIC_KEYS = ("fid_2048", "fid_64", "fid_192", "kid_mean", "kid_std", "clip_sco
                "fd_phantom", "kid_phantom", "faithfulness_auroc", "in_domain_rate")
 
 def _cache_file(dataset:str, split:str, size:int, seed:int, extractor:str, weights)->Path:
+    "The cache file of real features: named by everything they depend on, so that none is read stale"
     from selora.readers import cache_dir
+    from selora.phantom import PHANTOM_RENDERER
     w = "" if weights is None else hashlib.sha1(str(weights).encode()).hexdigest()[:8]
-    return cache_dir()/"features"/f"{dataset}-{split}-{size}px-seed{seed}-{extractor}{'-' + w if w else ''}.safetensors"
+    if extractor == "selora-phantom":     # the classifier's own weights (retrained: other features), by content
+        from selora.classifier import _weights_dir
+        p = Path(weights) if weights is not None else _weights_dir()
+        p = p/"model.safetensors" if p.is_dir() else p
+        w = hashlib.sha1(p.read_bytes()).hexdigest()[:8] if p.is_file() else w
+    ds = dataset + (f"-r{PHANTOM_RENDERER}" if dataset == "phantom_iu" else "")   # the phantoms' renderer
+    return cache_dir()/"features"/f"{ds}-{split}-{size}px-seed{seed}-{extractor}{'-' + w if w else ''}.safetensors"
 
 def real_features(
     images_fn,               # () -> N×3×H×W uint8 real images (called only on a cache miss)
