@@ -16,10 +16,11 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase as _FEBas
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY as _FE
 
 # %% auto #0
-__all__ = ['INCEPTION_URL', 'CLIP_ID', 'METRIC_KEYS', 'LOWER_IS_BETTER', 'MissingWeightsError', 'inception_weights', 'to_uint8',
-           'ImageSet', 'extract_features', 'distances', 'load_clip', 'clip_score', 'faithfulness', 'in_domain_rate',
-           'PixelFeatureExtractor', 'xrv_weights_file', 'XRVFeatureExtractor', 'load_run_pipeline', 'generate',
-           'real_features', 'evaluate', 'collect_runs', 'results_table', 'to_markdown', 'main']
+__all__ = ['INCEPTION_URL', 'CLIP_ID', 'METRIC_KEYS', 'IMAGE_METRIC_KEYS', 'LOWER_IS_BETTER', 'MissingWeightsError',
+           'inception_weights', 'to_uint8', 'ImageSet', 'extract_features', 'distances', 'load_clip', 'clip_score',
+           'faithfulness', 'in_domain_rate', 'PixelFeatureExtractor', 'xrv_weights_file', 'XRVFeatureExtractor', 'prdc',
+           'ms_ssim_pairs', 'image_metrics', 'load_run_pipeline', 'generate', 'real_features', 'evaluate',
+           'collect_runs', 'results_table', 'to_markdown', 'main']
 
 # %% ../nbs/13_eval.ipynb #5412c34d
 class MissingWeightsError(FileNotFoundError):
@@ -253,6 +254,164 @@ class XRVFeatureExtractor(_Extractor):
 _FE.pop("xrv-densenet121", None)
 torch_fidelity.register_feature_extractor("xrv-densenet121", XRVFeatureExtractor)
 
+# %% ../nbs/13_eval.ipynb #7f4fa9e1
+def prdc(real:torch.Tensor, fake:torch.Tensor, k:int=5)->dict:
+    "Per-sample precision/density (one per fake) and recall/coverage (one per real) statistics (Naeem et al., 2020)"
+    real, fake = real.double(), fake.double()
+    r_real = torch.cdist(real, real).kthvalue(k + 1, dim=1).values      # each real's k-NN radius (itself excluded)
+    r_fake = torch.cdist(fake, fake).kthvalue(k + 1, dim=1).values
+    d = torch.cdist(real, fake)                                         # R×F
+    inside = d < r_real[:, None]                                        # fake j in real i's ball
+    return dict(precision=inside.any(0).double(), density=inside.sum(0).double() / k,
+                recall_hits=d < r_fake[None, :], coverage_hits=inside)   # R×F: reduced over the fakes kept
+
+def _prdc_summary(s:dict, cols=None)->dict:
+    "precision, recall, density, coverage of the fakes `cols` (default: all; repeats allowed)"
+    c = slice(None) if cols is None else cols
+    return dict(precision=float(s["precision"][c].mean()), density=float(s["density"][c].mean()),
+                recall=float(s["recall_hits"][:, c].any(1).double().mean()),
+                coverage=float(s["coverage_hits"][:, c].any(1).double().mean()))
+
+# %% ../nbs/13_eval.ipynb #358acc67
+def ms_ssim_pairs(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
+    "MS-SSIM of each pair (x[i], y[i]) of N×C×H×W uint8 images, on as many of the five scales as the size allows"
+    from torchmetrics.functional.image import multiscale_structural_similarity_index_measure as msssim
+    betas = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+    k = 11 if min(x.shape[-2:]) > 40 else 7
+    n = max(1, min(5, int(math.log2(min(x.shape[-2:]) / (k - 1))) + 1))   # each scale must stay wider than the kernel
+    while n > 1 and min(x.shape[-2:]) <= (k - 1) * 2 ** (n - 1): n -= 1
+    b = tuple(v / sum(betas[:n]) for v in betas[:n])
+    return msssim(x.double() / 255, y.double() / 255, kernel_size=k, betas=b, data_range=1.0, reduction="none")
+
+# %% ../nbs/13_eval.ipynb #ba2d0729
+def _check_images(**sets):
+    "Every set N×C×H×W uint8 of one shape: an error naming both shapes otherwise"
+    shapes = {k: tuple(v.shape[1:]) for k, v in sets.items() if v is not None}
+    for k, v in sets.items():
+        if v is not None and (v.ndim != 4 or v.dtype != torch.uint8):
+            raise ValueError(f"image_metrics: {k} must be N×C×H×W uint8 images, got {tuple(v.shape)} {v.dtype}")
+    (k0, s0), *rest = shapes.items()
+    for k, s in rest:
+        if s != s0: raise ValueError(f"image_metrics: {k} images are {s} (C×H×W) but {k0} images are {s0}; "
+                                     f"render both at one size and channel count (to_uint8)")
+
+def _features_fn(features):
+    "images → N×D features: 'phantom' (the finding classifier's embedding), 'xrv' (torchxrayvision) or a callable"
+    if callable(features): return features
+    if features == "phantom": return lambda x: extract_features(x, "selora-phantom", ("phantom",))["phantom"]
+    if features == "xrv":               # a missing weights file: the MissingWeightsError that says how to get it
+        w = str(xrv_weights_file().parent)
+        return lambda x: extract_features(x, "xrv-densenet121", ("1024",), weights=w)["1024"]
+    raise ValueError(f"features must be 'phantom', 'xrv' or a callable, got {features!r}")
+
+# %% ../nbs/13_eval.ipynb #b18bae67
+def _groups(prompts:list)->list:
+    "The indices of each distinct prompt, in first-seen order"
+    g = {}
+    for i, p in enumerate(prompts): g.setdefault(p, []).append(i)
+    return list(g.values())
+
+def _diversity(generated:torch.Tensor, real:torch.Tensor, groups:list, seed:int)->tuple:
+    "MS-SSIM of every pair within each prompt's images (one mean per prompt), and of random pairs of real images"
+    pairs = [(i, j) for g in groups for a, i in enumerate(g) for j in g[a + 1:]]
+    per_prompt = {}
+    if pairs:
+        v = ms_ssim_pairs(generated[[i for i, _ in pairs]], generated[[j for _, j in pairs]])
+        for (i, _), x in zip(pairs, v.tolist()): per_prompt.setdefault(i, []).append(x)
+    per_group = [float(np.mean(sum((per_prompt.get(i, []) for i in g), []))) if len(g) > 1 else None for g in groups]
+    g = torch.Generator().manual_seed(seed)
+    n = max(len(pairs), len(real))
+    a, b = torch.randint(0, len(real), (n,), generator=g), torch.randint(0, len(real), (n,), generator=g)
+    keep = a != b
+    return per_group, float(ms_ssim_pairs(real[a[keep]], real[b[keep]]).mean())
+
+# %% ../nbs/13_eval.ipynb #57e99eac
+def _copy_stats(f_gen:torch.Tensor, f_real:torch.Tensor, f_train:torch.Tensor, q:float=0.05)->dict:
+    "Nearest-training distances of generated and real images, and the threshold: real's q-quantile"
+    d_gen = torch.cdist(f_gen.double(), f_train.double()).min(1).values
+    d_real = torch.cdist(f_real.double(), f_train.double()).min(1).values
+    return dict(d_gen=d_gen, d_real=d_real, threshold=float(torch.quantile(d_real, q)))
+
+# %% ../nbs/13_eval.ipynb #5a3660dd
+def _frechet(a:torch.Tensor, b:torch.Tensor)->float:
+    from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
+    return float(fid_statistics_to_metric(fid_features_to_statistics(a), fid_features_to_statistics(b), False)
+                 ["frechet_inception_distance"])
+
+def _per_finding(generated, f_gen, f_real, labels, real_labels, min_images:int, skipped:dict)->dict:
+    "Faithfulness AUROC per finding (the finding classifier) and Fréchet distance per finding, or why not (`skipped`)"
+    from selora.classifier import finding_targets
+    from selora.phantom import FINDINGS
+    out = {}
+    if labels is None: skipped["faithfulness_per_finding"] = "no labels given for the generated images"
+    else:
+        try:
+            f = faithfulness(generated, labels)
+            out["faithfulness_per_finding"] = {k: v for k, v in f["faithfulness_per_finding"].items() if k != "reasons"}
+            for k, why in (f["faithfulness_per_finding"].get("reasons") or {}).items(): skipped[f"faithfulness.{k}"] = why
+        except FileNotFoundError as e: skipped["faithfulness_per_finding"] = str(e)
+    if labels is None or real_labels is None:
+        skipped["fd_per_finding"] = "needs labels (generated) and real_labels"; return out
+    tg, tr, fd = finding_targets(labels).bool(), finding_targets(real_labels).bool(), {}
+    for j, name in enumerate(FINDINGS):
+        ng, nr = int(tg[:, j].sum()), int(tr[:, j].sum())
+        if min(ng, nr) < min_images:
+            skipped[f"fd_per_finding.{name}"] = f"{ng} generated and {nr} real images show it (min_images={min_images})"
+        else: fd[name] = _frechet(f_real[tr[:, j]], f_gen[tg[:, j]])
+    return out | dict(fd_per_finding=fd)
+
+# %% ../nbs/13_eval.ipynb #226b79fe
+def _bootstrap(s:dict, groups:list, per_group:list, cs:dict|None, n_boot:int, seed:int)->dict:
+    "95% percentile intervals: each metric is a mean over samples, and those samples are resampled (prompts with their images; real images for recall and coverage)"
+    rng, draws = np.random.default_rng(seed), {}
+    hits = {k: s[f"{k}_hits"].any(1).double() for k in ("recall", "coverage")}   # per real image, against all fakes
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(groups), len(groups))
+        cols = torch.tensor([i for p in pick for i in groups[p]])
+        rows = torch.from_numpy(rng.integers(0, len(hits["recall"]), len(hits["recall"])))
+        d = dict(precision=float(s["precision"][cols].mean()), density=float(s["density"][cols].mean()),
+                 recall=float(hits["recall"][rows].mean()), coverage=float(hits["coverage"][rows].mean()))
+        if any(per_group[p] is not None for p in pick):
+            d["ms_ssim"] = float(np.mean([per_group[p] for p in pick if per_group[p] is not None]))
+        if cs is not None: d["copy_rate"] = float((cs["d_gen"][cols] < cs["threshold"]).double().mean())
+        for key, v in d.items(): draws.setdefault(key, []).append(v)
+    return {key: [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))] for key, v in draws.items()}
+
+# %% ../nbs/13_eval.ipynb #de96c27f
+def image_metrics(
+    generated:torch.Tensor,      # N×C×H×W uint8 generated images
+    real:torch.Tensor,           # M×C×H×W uint8 real (test) images
+    train:torch.Tensor|None=None,  # T×C×H×W uint8 training images (copy_rate; None: skipped)
+    prompts:list|None=None,      # the prompt of each generated image (diversity, intervals; None: one prompt each)
+    features="phantom",          # 'phantom' (the finding classifier's embedding), 'xrv', or a callable images → N×D
+    train_features:torch.Tensor|None=None,  # the training images' features, if already computed (then train may be None)
+    labels:list|None=None,       # the findings each generated image's prompt asked for (per-finding scores)
+    real_labels:list|None=None,  # the findings of each real image (per-finding Fréchet distance)
+    k:int=5, n_boot:int=200, seed:int=0, min_images:int=20, copy_quantile:float=0.05,
+)->dict:
+    "Precision, recall, density, coverage, within-prompt MS-SSIM, copy_rate and per-finding scores, with 95% intervals"
+    _check_images(generated=generated, real=real, train=train)
+    feat = _features_fn(features)
+    f_gen, f_real = feat(generated).double(), feat(real).double()
+    prompts = list(range(len(generated))) if prompts is None else list(prompts)
+    groups, skipped = _groups(prompts), {}
+    s = prdc(f_real, f_gen, k)
+    per_group, ms_real = _diversity(generated, real, groups, seed)
+    out = _prdc_summary(s) | dict(ms_ssim_real=ms_real, n_generated=len(generated), n_real=len(real), n_prompts=len(groups))
+    div = [v for v in per_group if v is not None]
+    out["ms_ssim"] = float(np.mean(div)) if div else None
+    if not div: skipped["ms_ssim"] = "one image per prompt: no pairs within a prompt"
+    cs = None
+    if train is None and train_features is None: skipped["copy_rate"] = "no training images given"
+    else:
+        f_train = (feat(train) if train_features is None else train_features).double()
+        cs = _copy_stats(f_gen, f_real, f_train, copy_quantile)
+        out |= dict(copy_rate=float((cs["d_gen"] < cs["threshold"]).double().mean()), n_train=len(f_train),
+                    nn_train_distance=float(cs["d_gen"].median()), nn_train_distance_real=float(cs["d_real"].median()))
+    out |= _per_finding(generated, f_gen, f_real, labels, real_labels, min_images, skipped)
+    out["ci"] = _bootstrap(s, groups, per_group, cs, n_boot, seed)
+    return out | dict(skipped=skipped)
+
 # %% ../nbs/13_eval.ipynb #9ef736a7
 def load_run_pipeline(
     run_dir:str|Path,         # a training run folder (config.json and the diffusers exports)
@@ -457,6 +616,36 @@ def _phantom_metrics(cfg:dict, classifier:bool|None, measure, fake:torch.Tensor,
     except FileNotFoundError as e:   # the classifier's weights (or a MissingWeightsError)
         for k in ("fd_phantom", "kid_phantom", "faithfulness_auroc", "in_domain_rate"): skipped[k] = str(e)
 
+# %% ../nbs/13_eval.ipynb #3cae8886
+IMAGE_METRIC_KEYS = ("precision", "recall", "density", "coverage", "ms_ssim", "copy_rate")
+
+def _image_metrics(cfg:dict, split:str, ds, idx:list, fake:torch.Tensor, rows:list, labelled:bool,
+                   res:dict, skipped:dict, info:dict):
+    "`image_metrics` against the split's real images and the training images (features cached), into `res` and `info`"
+    from selora.data import run_dataset
+    if cfg["dataset"] == "phantom_iu": features, name, layer = "phantom", "selora-phantom", "phantom"
+    else:
+        try: features, name, layer = "xrv", "xrv-densenet121", "1024"; w = str(xrv_weights_file().parent)
+        except MissingWeightsError as e:
+            for k in IMAGE_METRIC_KEYS: skipped[k] = f"no feature space for {cfg['dataset']}: {e}"
+            return
+    size, tr = cfg["resolution"], run_dataset(cfg, "train")
+    try:
+        f_train = real_features(lambda: torch.stack([to_uint8(tr[i]["pixel_values"], size) for i in range(len(tr))]),
+                                _cache_file(cfg["dataset"], "train", size, cfg["seed"], name, None),
+                                extractor=name, layers=(layer,), weights=None if features == "phantom" else w)[layer]
+        real = torch.stack([to_uint8(ds[i]["pixel_values"], size) for i in idx])
+        lab = (lambda x: [list(x[i]["labels"]) for i in idx]) if labelled else (lambda x: None)
+        m = image_metrics(fake, real, prompts=[r["prompt"] for r in rows], features=features, train_features=f_train,
+                          labels=[r["labels"] for r in rows] if labelled else None, real_labels=lab(ds))
+    except FileNotFoundError as e:          # the finding classifier's weights
+        for k in IMAGE_METRIC_KEYS: skipped[k] = str(e)
+        return
+    for k in IMAGE_METRIC_KEYS:
+        res[k] = m.get(k)
+        if m.get(k) is None: skipped[k] = m["skipped"].get(k, "not computed")
+    info["image_metrics"] = {k: v for k, v in m.items() if k not in IMAGE_METRIC_KEYS} | dict(features=features)
+
 # %% ../nbs/13_eval.ipynb #e3a802fd
 def _save_metrics(run:Path, res:dict, skipped:dict, info:dict)->dict:
     "Merge the metrics (each one not computed with its reason) into run/metrics.json; returns its new contents"
@@ -511,6 +700,7 @@ def evaluate(
     _clip_metric(gen_ims, [r["prompt"] for r in rows], clip_model, pipe.tokenizer, res, skipped, info)
     _xrv_and_pixel_metrics(measure, xrv_weights, res, skipped)
     _phantom_metrics(cfg, classifier, measure, fake, labels, rows, res, skipped, info)
+    _image_metrics(cfg, split, ds, idx, fake, rows, labels is not None, res, skipped, info)
     return _save_metrics(run, res, skipped, info)
 
 # %% ../nbs/13_eval.ipynb #62f8fc1a
