@@ -19,8 +19,8 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY as _FE
 __all__ = ['INCEPTION_URL', 'CLIP_ID', 'METRIC_KEYS', 'IMAGE_METRIC_KEYS', 'LOWER_IS_BETTER', 'MissingWeightsError',
            'inception_weights', 'to_uint8', 'ImageSet', 'extract_features', 'distances', 'load_clip', 'clip_score',
            'faithfulness', 'in_domain_rate', 'PixelFeatureExtractor', 'xrv_weights_file', 'XRVFeatureExtractor', 'prdc',
-           'ms_ssim_pairs', 'image_metrics', 'load_run_pipeline', 'generate', 'real_features', 'evaluate',
-           'collect_runs', 'results_table', 'to_markdown', 'main']
+           'ms_ssim_pairs', 'image_metrics', 'load_run_pipeline', 'generate', 'real_features', 'evaluation_figure',
+           'evaluate', 'collect_runs', 'results_table', 'to_markdown', 'main']
 
 # %% ../nbs/13_eval.ipynb #5412c34d
 class MissingWeightsError(FileNotFoundError):
@@ -328,9 +328,9 @@ def _diversity(generated:torch.Tensor, real:torch.Tensor, groups:list, seed:int)
 # %% ../nbs/13_eval.ipynb #57e99eac
 def _copy_stats(f_gen:torch.Tensor, f_real:torch.Tensor, f_train:torch.Tensor, q:float=0.05)->dict:
     "Nearest-training distances of generated and real images, and the threshold: real's q-quantile"
-    d_gen = torch.cdist(f_gen.double(), f_train.double()).min(1).values
+    d_gen, j_gen = torch.cdist(f_gen.double(), f_train.double()).min(1)
     d_real = torch.cdist(f_real.double(), f_train.double()).min(1).values
-    return dict(d_gen=d_gen, d_real=d_real, threshold=float(torch.quantile(d_real, q)))
+    return dict(d_gen=d_gen, j_gen=j_gen, d_real=d_real, threshold=float(torch.quantile(d_real, q)))
 
 # %% ../nbs/13_eval.ipynb #5a3660dd
 def _frechet(a:torch.Tensor, b:torch.Tensor)->float:
@@ -407,7 +407,9 @@ def image_metrics(
         f_train = (feat(train) if train_features is None else train_features).double()
         cs = _copy_stats(f_gen, f_real, f_train, copy_quantile)
         out |= dict(copy_rate=float((cs["d_gen"] < cs["threshold"]).double().mean()), n_train=len(f_train),
-                    nn_train_distance=float(cs["d_gen"].median()), nn_train_distance_real=float(cs["d_real"].median()))
+                    nn_train_distance=float(cs["d_gen"].median()), nn_train_distance_real=float(cs["d_real"].median()),
+                    nearest_train=[[int(i), int(cs["j_gen"][i]), float(cs["d_gen"][i])]     # [generated, train, distance]
+                                   for i in cs["d_gen"].argsort()[:8].tolist()])
     out |= _per_finding(generated, f_gen, f_real, labels, real_labels, min_images, skipped)
     out["ci"] = _bootstrap(s, groups, per_group, cs, n_boot, seed)
     return out | dict(skipped=skipped)
@@ -649,13 +651,53 @@ def _image_metrics(cfg:dict, split:str, ds, idx:list, fake:torch.Tensor, rows:li
 # %% ../nbs/13_eval.ipynb #e3a802fd
 def _save_metrics(run:Path, res:dict, skipped:dict, info:dict)->dict:
     "Merge the metrics (each one not computed with its reason) into run/metrics.json; returns its new contents"
-    for k in METRIC_KEYS:
-        if res[k] is None and k not in skipped: skipped[k] = "not computed (see eval)"
+    for k in METRIC_KEYS + IMAGE_METRIC_KEYS:
+        if res.get(k) is None and k not in skipped: skipped[k] = "not computed (see eval)"
     mpath = run/"metrics.json"
     m = json.loads(mpath.read_text()) if mpath.exists() else {}
     m |= res | dict(skipped=skipped, eval=info)   # fid_xrv is an extra key beside the fixed ones
     with atomic_path(mpath) as tmp: tmp.write_text(json.dumps(m, indent=1))
     return m
+
+# %% ../nbs/13_eval.ipynb #f6b9a87e
+def evaluation_figure(
+    run_dir:str|Path, path:str|Path|None=None,  # default: run_dir/evaluation.png
+    which:str="best", split:str="test",
+)->Path:
+    "One PNG of an evaluated run: its image metrics with 95% intervals, a real and a generated image per finding, and the generated images nearest to training images beside their neighbours"
+    import matplotlib.pyplot as plt
+    from selora.data import run_dataset
+    run = Path(run_dir); m = json.loads((run/"metrics.json").read_text()); cfg = json.loads((run/"config.json").read_text())
+    im, d = m["eval"].get("image_metrics") or {}, run/f"eval_{which}_{split}"
+    rows, test = _read_manifest(d/"manifest.jsonl"), run_dataset(cfg, split)
+    grey = lambda x: np.asarray(x.convert("L")) if isinstance(x, Image.Image) else ((x[0].numpy() + 1) / 2)
+    fig = plt.figure(figsize=(12, 7.5)); gs = fig.add_gridspec(3, 16, height_ratios=(1.3, 1, 1))
+    ax = fig.add_subplot(gs[0, :]); keys = [k for k in IMAGE_METRIC_KEYS if m.get(k) is not None]
+    ci = im.get("ci", {})
+    ax.bar(keys, [m[k] for k in keys], color="#8da0cb",
+           yerr=np.array([[m[k] - ci[k][0], ci[k][1] - m[k]] if k in ci else [0, 0] for k in keys]).T, capsize=4)
+    if "ms_ssim" in keys: ax.plot([keys.index("ms_ssim") - 0.4, keys.index("ms_ssim") + 0.4], [im["ms_ssim_real"]] * 2, "k--")
+    if "copy_rate" in keys: ax.plot([keys.index("copy_rate") - 0.4, keys.index("copy_rate") + 0.4], [0.05] * 2, "k:")
+    ax.set_title(f"{cfg['method']}, seed {cfg['seed']}: image metrics ({im.get('features', '?')} features; 95% intervals; "
+                 "dashed: real pairs' MS-SSIM, dotted: copy_rate without copying)", fontsize=9)
+    from selora.phantom import FINDINGS
+    faith = im.get("faithfulness_per_finding", {})
+    for j, f in enumerate(FINDINGS):
+        r = next((i for i in range(len(test)) if f in (list(test[i].get("labels", ())) or ["normal"])), None)
+        g = next((x for x in rows if f in (x.get("labels") or ["normal"])), None)
+        for k, (img, lab) in enumerate(((test[r]["pixel_values"] if r is not None else None, "real"),
+                                         (Image.open(d/g["file"]) if g else None, "generated"))):
+            a = fig.add_subplot(gs[1, 2 * j + k]); a.axis("off")
+            if img is not None: a.imshow(grey(img), cmap="gray", vmin=0, vmax=1 if lab == "real" else 255)
+            a.set_title(f"{f[:12]}\n{lab}" + (f" {faith[f]:.2f}" if lab == "generated" and faith.get(f) is not None else ""), fontsize=7)
+    tr = run_dataset(cfg, "train") if im.get("nearest_train") else None
+    for k, (gi, ti, dist) in enumerate((im.get("nearest_train") or [])[:8]):
+        for c, (img, lab) in enumerate(((Image.open(d/rows[gi]["file"]), f"generated\nd={dist:.2f}"), (tr[ti]["pixel_values"], "nearest train"))):
+            a = fig.add_subplot(gs[2, 2 * k + c]); a.axis("off"); a.set_title(lab, fontsize=7)
+            a.imshow(grey(img), cmap="gray", vmin=0, vmax=1 if c else 255)
+    path = Path(path) if path is not None else run/"evaluation.png"
+    fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+    return path
 
 # %% ../nbs/13_eval.ipynb #17a126s0
 def evaluate(
@@ -691,7 +733,7 @@ def evaluate(
     gen_ims = [Image.open(gen_dir/r["file"]).convert("RGB") for r in rows]
     fake = torch.stack([to_uint8(im, size) for im in gen_ims])
     measure = _measure_fn(cfg, split, max_items, ds, idx, fake, kid_subset_size)
-    res, skipped = {k: None for k in METRIC_KEYS}, {}
+    res, skipped = {k: None for k in METRIC_KEYS + IMAGE_METRIC_KEYS}, {}
     info = dict(which=which, split=split, seeds=list(seeds), n_per_prompt=n_per_prompt, n_generated=len(rows),
                 n_real=len(idx), num_inference_steps=num_inference_steps, guidance_scale=guidance_scale,
                 scheduler=scheduler or type(pipe.scheduler).__name__, size=size, generation_seconds=gen_s,
@@ -701,7 +743,9 @@ def evaluate(
     _xrv_and_pixel_metrics(measure, xrv_weights, res, skipped)
     _phantom_metrics(cfg, classifier, measure, fake, labels, rows, res, skipped, info)
     _image_metrics(cfg, split, ds, idx, fake, rows, labels is not None, res, skipped, info)
-    return _save_metrics(run, res, skipped, info)
+    m = _save_metrics(run, res, skipped, info)
+    evaluation_figure(run, which=which, split=split)   # run_dir/evaluation.png
+    return m
 
 # %% ../nbs/13_eval.ipynb #62f8fc1a
 LOWER_IS_BETTER = {"fid_2048", "fid_64", "fid_192", "kid_mean", "fd_phantom", "kid_phantom", "fd_pixels", "fid_xrv",

@@ -5,7 +5,7 @@
     selora-sweep --root runs/study_matched ...                            # the same commands: finished runs are skipped
 
 A run's record is what the results page and the sweep read: config.json, params.json, status.json, metrics.json,
-log.csv and ranks.json, plus the best adapter's diffusers export (best_lora_diffusers.safetensors) of each arm's
+log.csv and ranks.json, the evaluation figure (evaluation.png) where there is one, plus the best adapter's diffusers export (best_lora_diffusers.safetensors) of each arm's
 first seed, which the page's image grids load. Checkpoints, executed notebooks and logs are left behind. Only runs
 whose status.json says "done" are kept; a record already kept is overwritten only if the run is newer.
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 
 RECORD = ("config.json", "params.json", "status.json", "metrics.json", "log.csv", "ranks.json")
 EXPORT = "best_lora_diffusers.safetensors"
+FIGURES = ("evaluation.png",)   # kept where the run made them (evaluated runs)
 
 def finished_runs(root:Path)->list[Path]:
     "Run folders under root whose status says done (`selora.study.run_status`, as the sweep reads it)"
@@ -30,6 +31,7 @@ def keep(src:Path, dest:Path, exports:str="first-seed")->list[Path]:
         if (out/"status.json").is_file() and (out/"status.json").stat().st_mtime >= (run/"status.json").stat().st_mtime: continue
         out.mkdir(parents=True, exist_ok=True)
         files = list(RECORD) + ([EXPORT] if exports == "all" or (exports == "first-seed" and run.name == "seed0") else [])
+        files += [f for f in FIGURES if (run/f).is_file()]
         for f in files: shutil.copy2(run/f, out/f)
         kept.append(out)
     return kept
