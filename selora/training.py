@@ -415,11 +415,19 @@ def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tupl
     return torch.stack(losses).mean(), events
 
 # %% ../nbs/12b_train.ipynb #ad3b7451
-_LOG_COLUMNS = ["step", "epoch", "loss", "lr", "total_rank", "trainable", "step_seconds", "events"]
+_LOG_COLUMNS = ["step", "epoch", "loss", "lr", "total_rank", "trainable", "step_seconds", "events", "peak_memory_mb"]
+
+def _pad_log(path:Path):
+    "A log.csv from before a column was added gets the column, empty in its old rows (a resumed run's log stays one table)"
+    if not path.exists(): return
+    rows = list(csv.reader(path.open()))
+    if rows and rows[0] != _LOG_COLUMNS and rows[0] == _LOG_COLUMNS[:len(rows[0])]:
+        rows = [_LOG_COLUMNS] + [r + [""] * (len(_LOG_COLUMNS) - len(r)) for r in rows[1:]]
+        with atomic_path(path) as tmp, tmp.open("w", newline="") as f: csv.writer(f).writerows(rows)
 
 def _open_logs(out:Path, step:int, main:bool)->tuple:
     "log.csv (cut back to `step`, so that the steps after a checkpoint are redone, not duplicated) and a TensorBoard writer"
-    if main: _trim_log(out/"log.csv", step)
+    if main: _trim_log(out/"log.csv", step); _pad_log(out/"log.csv")
     log_f = open(out/"log.csv" if main else os.devnull, "a", newline=""); log = csv.writer(log_f)
     if step == 0: log.writerow(_LOG_COLUMNS)
     return log_f, log, _tensorboard(out/"tensorboard") if main else None
@@ -427,8 +435,10 @@ def _open_logs(out:Path, step:int, main:bool)->tuple:
 def _log_step(log, tb, bar, step:int, epoch:int, loss:float, run:Run, events:dict|None, seconds:float):
     "One row of log.csv, TensorBoard's scalars and the progress bar's postfix"
     ranks, lr, n = run.adapter.rank_map(), run.step_lr, run.adapter.num_trainable()
+    pm = _peak_memory_mb(run.acc.device)          # the peak so far: CUDA's allocated on a GPU, else the process's RSS
     log.writerow([step, epoch, f"{loss:.6f}", lr, sum(ranks.values()), n, f"{seconds:.4f}",
-                  json.dumps({k: v for k, v in events.items() if v}) if events else ""])
+                  json.dumps({k: v for k, v in events.items() if v}) if events else "",
+                  f"{pm.get('cuda_max_allocated', pm['max_rss']):.1f}"])
     bar.update(1); bar.set_postfix(loss=f"{loss:.4f}", total_rank=sum(ranks.values()))
     if tb is not None:
         for k, v in (("loss", loss), ("lr", lr), ("total_rank", sum(ranks.values())), ("trainable", n)):
