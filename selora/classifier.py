@@ -19,8 +19,8 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from .phantom import FINDINGS, PHANTOM_RENDERER
 
 # %% auto #0
-__all__ = ['finding_targets', 'per_finding_auroc', 'PhantomClassifier', 'train_classifier', 'load_classifier', 'finding_ceilings',
-           'PhantomFeatureExtractor']
+__all__ = ['finding_targets', 'per_finding_auroc', 'PhantomClassifier', 'train_classifier', 'fit_classifier', 'load_classifier',
+           'finding_ceilings', 'PhantomFeatureExtractor']
 
 # %% ../nbs/14_classifier.ipynb #2a7698c9
 def finding_targets(
@@ -259,8 +259,7 @@ def train_classifier(
     torch.manual_seed(seed)
     model = PhantomClassifier(width, dim, size, ood=ood)
     xood = _ood_pool(ood_images, size, seed) if ood else None
-    pos = ttr.mean(0)
-    pos_weight = ((1 - pos) / pos.clamp(min=1e-6)).clamp(1.0, 10.0).sqrt()
+    pos_weight = _pos_weight(ttr)
     losses = _fit(model, xtr, ttr, pos_weight, steps, batch_size, lr, seed, xood, ood_batch, progress)
     train_s = time.time() - t_start
     model.eval()
@@ -276,6 +275,24 @@ def train_classifier(
            "metrics": metrics}
     _save_classifier(model, cfg, out_dir)
     return metrics
+
+# %% ../nbs/14_classifier.ipynb #47a0b263
+def _pos_weight(t:torch.Tensor)->torch.Tensor:
+    "Each finding's BCE positive weight: √(negatives / positives), between 1 and √10"
+    pos = t.mean(0)
+    return ((1 - pos) / pos.clamp(min=1e-6)).clamp(1.0, 10.0).sqrt()
+
+def fit_classifier(
+    x:torch.Tensor,          # N×1×H×W training images in [-1, 1]
+    targets:torch.Tensor,    # N×7 finding targets (`finding_targets`)
+    steps:int=300, batch_size:int=64, lr:float=3e-3, seed:int=0, width:int=32, dim:int=128, progress:bool=False,
+)->PhantomClassifier:
+    "A `PhantomClassifier` trained by `train_classifier`'s recipe (augmentation, weights, schedule) on the given images"
+    if len(x) != len(targets): raise ValueError(f"fit_classifier: {len(x)} images but {len(targets)} targets")
+    torch.manual_seed(seed)
+    model = PhantomClassifier(width, dim, x.shape[-1], len(FINDINGS), ood=False)
+    _fit(model, x, targets.float(), _pos_weight(targets.float()), steps, min(batch_size, len(x)), lr, seed, None, 0, progress)
+    return model.eval().requires_grad_(False)
 
 # %% ../nbs/14_classifier.ipynb #3cb06cd0
 def load_classifier(

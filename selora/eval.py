@@ -20,7 +20,7 @@ __all__ = ['INCEPTION_URL', 'CLIP_ID', 'METRIC_KEYS', 'IMAGE_METRIC_KEYS', 'LOWE
            'inception_weights', 'to_uint8', 'ImageSet', 'extract_features', 'distances', 'load_clip', 'clip_score',
            'faithfulness', 'in_domain_rate', 'PixelFeatureExtractor', 'xrv_weights_file', 'XRVFeatureExtractor', 'prdc',
            'ms_ssim_pairs', 'image_metrics', 'load_run_pipeline', 'generate', 'real_features', 'evaluation_figure',
-           'evaluate', 'collect_runs', 'results_table', 'to_markdown', 'main']
+           'evaluate', 'utility', 'collect_runs', 'results_table', 'to_markdown', 'main']
 
 # %% ../nbs/13_eval.ipynb #5412c34d
 class MissingWeightsError(FileNotFoundError):
@@ -747,6 +747,38 @@ def evaluate(
     evaluation_figure(run, which=which, split=split)   # run_dir/evaluation.png
     return m
 
+# %% ../nbs/13_eval.ipynb #463faf95
+def utility(
+    run_dir:str|Path, which:str="best",
+    max_prompts:int=640,          # training prompts sampled (seeded); None: all
+    n_per_prompt:int=1, steps:int=300, num_inference_steps:int=25, guidance_scale:float=1.0,
+    seed:int=0, batch_size:int=16, progress:bool=True,
+)->dict:
+    "The finding classifier trained on generated images of training prompts (and on as many real ones), tested on real test images"
+    from selora.data import run_dataset
+    from selora.classifier import fit_classifier, finding_targets, per_finding_auroc, _scores
+    run = Path(run_dir); cfg = json.loads((run/"config.json").read_text())
+    tr, te = run_dataset(cfg, "train"), run_dataset(cfg, "test")
+    if "labels" not in tr[0]: raise ValueError(f"utility needs labelled items (phantom_iu); {cfg['dataset']} has none")
+    idx = sorted(np.random.default_rng(seed).permutation(len(tr))[:max_prompts or len(tr)].tolist())
+    rows = generate(load_run_pipeline(run, which), [tr[i]["prompt"] for i in idx], run/f"utility_{which}",
+                    [list(tr[i]["labels"]) for i in idx], (seed,), n_per_prompt, num_inference_steps, guidance_scale,
+                    size=cfg["resolution"], batch_size=batch_size, progress=progress)
+    grey = lambda im: torch.from_numpy(np.asarray(im.convert("L"), np.float32) / 127.5 - 1)[None]
+    x_gen = torch.stack([grey(Image.open(run/f"utility_{which}"/r["file"])) for r in rows])
+    x_real = torch.stack([tr[i]["pixel_values"][:1] for i in idx])
+    x_test, t_test = torch.stack([te[i]["pixel_values"][:1] for i in range(len(te))]), finding_targets([list(te[i]["labels"]) for i in range(len(te))])
+    out = {}
+    for key, x, lab in (("utility", x_gen, [r["labels"] for r in rows]), ("utility_real", x_real, [list(tr[i]["labels"]) for i in idx])):
+        auc = per_finding_auroc(t_test, _scores(fit_classifier(x, finding_targets(lab), steps, seed=seed), x_test))
+        out |= {f"{key}_auroc": auc["macro"], f"{key}_per_finding": {k: v for k, v in auc.items() if k not in ("macro", "reasons")}}
+    out = {"utility_auroc": out["utility_auroc"], "utility_auroc_real": out["utility_real_auroc"],
+           "utility": dict(prompts=len(idx), images=len(rows), steps=steps, per_finding=out["utility_per_finding"],
+                           per_finding_real=out["utility_real_per_finding"])}
+    m = json.loads((run/"metrics.json").read_text()) | out
+    with atomic_path(run/"metrics.json") as tmp: tmp.write_text(json.dumps(m, indent=1))
+    return out
+
 # %% ../nbs/13_eval.ipynb #62f8fc1a
 LOWER_IS_BETTER = {"fid_2048", "fid_64", "fid_192", "kid_mean", "fd_phantom", "kid_phantom", "fd_pixels", "fid_xrv",
                    "best_val", "trainable_pct_unet", "trainable_pct_text_encoder", "total_rank", "seconds"}
@@ -824,10 +856,13 @@ def main(argv=None):
     p.add_argument("--xrv-weights", default=None,
                    help="folder of torchxrayvision's DenseNet weights (default: its cache)")
     p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--utility", action="store_true", help="also the downstream utility check (minutes: see `utility`)")
     a = p.parse_args(argv)
     clip_model = None if a.clip_model.lower() == "none" else a.clip_model
     m = evaluate(a.run_dir, a.which, a.split, tuple(int(s) for s in a.seeds.split(",")), a.n_per_prompt, a.steps,
                  a.guidance, a.scheduler, a.max_items, a.inception_weights, clip_model, a.xrv_weights,
                  batch_size=a.batch_size)
-    print(json.dumps({k: m.get(k) for k in METRIC_KEYS} | {"skipped": m.get("skipped")}, indent=1))
+    if a.utility: m |= utility(a.run_dir, a.which, num_inference_steps=a.steps, guidance_scale=a.guidance, batch_size=a.batch_size)
+    print(json.dumps({k: m.get(k) for k in METRIC_KEYS + IMAGE_METRIC_KEYS + ("utility_auroc", "utility_auroc_real")}
+                     | {"skipped": m.get("skipped")}, indent=1))
     print(f"metrics written to {Path(a.run_dir)/'metrics.json'}")
