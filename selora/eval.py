@@ -19,8 +19,8 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY as _FE
 __all__ = ['INCEPTION_URL', 'CLIP_ID', 'METRIC_KEYS', 'IMAGE_METRIC_KEYS', 'LOWER_IS_BETTER', 'MissingWeightsError',
            'inception_weights', 'to_uint8', 'ImageSet', 'extract_features', 'distances', 'load_clip', 'clip_score',
            'faithfulness', 'in_domain_rate', 'PixelFeatureExtractor', 'xrv_weights_file', 'XRVFeatureExtractor', 'prdc',
-           'ms_ssim_pairs', 'image_metrics', 'load_run_pipeline', 'generate', 'real_features', 'evaluation_figure',
-           'evaluate', 'utility', 'collect_runs', 'results_table', 'to_markdown', 'main']
+           'ms_ssim_pairs', 'hf_features', 'image_metrics', 'load_run_pipeline', 'generate', 'real_features',
+           'evaluation_figure', 'evaluate', 'utility', 'collect_runs', 'results_table', 'to_markdown', 'main']
 
 # %% ../nbs/13_eval.ipynb #5412c34d
 class MissingWeightsError(FileNotFoundError):
@@ -283,6 +283,29 @@ def ms_ssim_pairs(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
     b = tuple(v / sum(betas[:n]) for v in betas[:n])
     return msssim(x.double() / 255, y.double() / 255, kernel_size=k, betas=b, data_range=1.0, reduction="none")
 
+# %% ../nbs/13_eval.ipynb #95030095
+def hf_features(
+    folder:str|Path,          # a local transformers vision model (config.json, weights, preprocessor_config.json)
+    batch_size:int=32,
+):
+    "images (N×3×H×W uint8) → N×D float64 features of a local vision model: its pooled output, else its CLS token"
+    from transformers import AutoModel, AutoImageProcessor
+    p = Path(folder).expanduser()
+    if not (p/"config.json").is_file():
+        raise MissingWeightsError(f"no vision model at {p} (config.json and its weights are needed); download one "
+                                  f"there, e.g. `huggingface-cli download microsoft/rad-dino --local-dir {p}`")
+    model = AutoModel.from_pretrained(p).eval()
+    proc = AutoImageProcessor.from_pretrained(p)
+    @torch.no_grad()
+    def features(x:torch.Tensor)->torch.Tensor:
+        out = []
+        for i in range(0, len(x), batch_size):
+            o = model(**proc(images=list(x[i:i + batch_size]), return_tensors="pt"))
+            h = getattr(o, "pooler_output", None)
+            out.append(h if h is not None else o.last_hidden_state[:, 0])
+        return torch.cat(out).double()
+    return features
+
 # %% ../nbs/13_eval.ipynb #ba2d0729
 def _check_images(**sets):
     "Every set N×C×H×W uint8 of one shape: an error naming both shapes otherwise"
@@ -397,7 +420,8 @@ def image_metrics(
     groups, skipped = _groups(prompts), {}
     s = prdc(f_real, f_gen, k)
     per_group, ms_real = _diversity(generated, real, groups, seed)
-    out = _prdc_summary(s) | dict(ms_ssim_real=ms_real, n_generated=len(generated), n_real=len(real), n_prompts=len(groups))
+    out = _prdc_summary(s) | dict(ms_ssim_real=ms_real, n_generated=len(generated), n_real=len(real), n_prompts=len(groups),
+                                  fd=_frechet(f_real, f_gen))    # the Fréchet distance in the same feature space
     div = [v for v in per_group if v is not None]
     out["ms_ssim"] = float(np.mean(div)) if div else None
     if not div: skipped["ms_ssim"] = "one image per prompt: no pairs within a prompt"
@@ -622,20 +646,27 @@ def _phantom_metrics(cfg:dict, classifier:bool|None, measure, fake:torch.Tensor,
 IMAGE_METRIC_KEYS = ("precision", "recall", "density", "coverage", "ms_ssim", "copy_rate")
 
 def _image_metrics(cfg:dict, split:str, ds, idx:list, fake:torch.Tensor, rows:list, labelled:bool,
-                   res:dict, skipped:dict, info:dict):
+                   res:dict, skipped:dict, info:dict, feature_model:str|None=None):
     "`image_metrics` against the split's real images and the training images (features cached), into `res` and `info`"
     from selora.data import run_dataset
-    if cfg["dataset"] == "phantom_iu": features, name, layer = "phantom", "selora-phantom", "phantom"
+    size, tr = cfg["resolution"], run_dataset(cfg, "train")
+    train_images = lambda: torch.stack([to_uint8(tr[i]["pixel_values"], size) for i in range(len(tr))])
+    if feature_model is not None:       # a local RAD-DINO / BioViL folder: its space, no cache
+        try: features = hf_features(feature_model)
+        except MissingWeightsError as e:
+            for k in IMAGE_METRIC_KEYS: skipped[k] = str(e)
+            return
+        f_train = features(train_images())
+    elif cfg["dataset"] == "phantom_iu": features, name, layer = "phantom", "selora-phantom", "phantom"
     else:
         try: features, name, layer = "xrv", "xrv-densenet121", "1024"; w = str(xrv_weights_file().parent)
         except MissingWeightsError as e:
             for k in IMAGE_METRIC_KEYS: skipped[k] = f"no feature space for {cfg['dataset']}: {e}"
             return
-    size, tr = cfg["resolution"], run_dataset(cfg, "train")
     try:
-        f_train = real_features(lambda: torch.stack([to_uint8(tr[i]["pixel_values"], size) for i in range(len(tr))]),
-                                _cache_file(cfg["dataset"], "train", size, cfg["seed"], name, None),
-                                extractor=name, layers=(layer,), weights=None if features == "phantom" else w)[layer]
+        if feature_model is None:
+            f_train = real_features(train_images, _cache_file(cfg["dataset"], "train", size, cfg["seed"], name, None),
+                                    extractor=name, layers=(layer,), weights=None if features == "phantom" else w)[layer]
         real = torch.stack([to_uint8(ds[i]["pixel_values"], size) for i in idx])
         lab = (lambda x: [list(x[i]["labels"]) for i in idx]) if labelled else (lambda x: None)
         m = image_metrics(fake, real, prompts=[r["prompt"] for r in rows], features=features, train_features=f_train,
@@ -646,7 +677,8 @@ def _image_metrics(cfg:dict, split:str, ds, idx:list, fake:torch.Tensor, rows:li
     for k in IMAGE_METRIC_KEYS:
         res[k] = m.get(k)
         if m.get(k) is None: skipped[k] = m["skipped"].get(k, "not computed")
-    info["image_metrics"] = {k: v for k, v in m.items() if k not in IMAGE_METRIC_KEYS} | dict(features=features)
+    info["image_metrics"] = ({k: v for k, v in m.items() if k not in IMAGE_METRIC_KEYS}
+                             | dict(features=str(feature_model) if feature_model else features))
 
 # %% ../nbs/13_eval.ipynb #e3a802fd
 def _save_metrics(run:Path, res:dict, skipped:dict, info:dict)->dict:
@@ -713,6 +745,7 @@ def evaluate(
     inception_weights_path:str|None=None, # local Inception weights for FID (default: torch-fidelity's cache/download)
     clip_model:str|None=CLIP_ID,     # CLIP checkpoint for the CLIP score (None: skip)
     xrv_weights:str|None=None,       # folder of torchxrayvision's DenseNet weights for fid_xrv (default: its cache; skipped if absent)
+    feature_model:str|None=None,     # a local RAD-DINO / BioViL folder: the image metrics in its feature space (`hf_features`)
     classifier:bool|None=None,       # phantom metrics (default: when the dataset is phantom_iu)
     kid_subset_size:int=1000,
     base_model:str|None=None,        # override the run's base model
@@ -742,7 +775,7 @@ def evaluate(
     _clip_metric(gen_ims, [r["prompt"] for r in rows], clip_model, pipe.tokenizer, res, skipped, info)
     _xrv_and_pixel_metrics(measure, xrv_weights, res, skipped)
     _phantom_metrics(cfg, classifier, measure, fake, labels, rows, res, skipped, info)
-    _image_metrics(cfg, split, ds, idx, fake, rows, labels is not None, res, skipped, info)
+    _image_metrics(cfg, split, ds, idx, fake, rows, labels is not None, res, skipped, info, feature_model)
     m = _save_metrics(run, res, skipped, info)
     evaluation_figure(run, which=which, split=split)   # run_dir/evaluation.png
     return m
@@ -856,12 +889,13 @@ def main(argv=None):
     p.add_argument("--xrv-weights", default=None,
                    help="folder of torchxrayvision's DenseNet weights (default: its cache)")
     p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--feature-model", default=None, help="a local RAD-DINO or BioViL folder: image metrics in its feature space")
     p.add_argument("--utility", action="store_true", help="also the downstream utility check (minutes: see `utility`)")
     a = p.parse_args(argv)
     clip_model = None if a.clip_model.lower() == "none" else a.clip_model
     m = evaluate(a.run_dir, a.which, a.split, tuple(int(s) for s in a.seeds.split(",")), a.n_per_prompt, a.steps,
                  a.guidance, a.scheduler, a.max_items, a.inception_weights, clip_model, a.xrv_weights,
-                 batch_size=a.batch_size)
+                 feature_model=a.feature_model, batch_size=a.batch_size)
     if a.utility: m |= utility(a.run_dir, a.which, num_inference_steps=a.steps, guidance_scale=a.guidance, batch_size=a.batch_size)
     print(json.dumps({k: m.get(k) for k in METRIC_KEYS + IMAGE_METRIC_KEYS + ("utility_auroc", "utility_auroc_real")}
                      | {"skipped": m.get("skipped")}, indent=1))

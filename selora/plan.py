@@ -13,8 +13,8 @@ from .study import run_status, sweep, growth_curves, paired_verdict
 
 # %% auto #0
 __all__ = ['DEPENDENT_ARMS', 'StudyPlan', 'independent_arms', 'run_dir', 'run_params', 'final_val', 'tuning_state',
-           'trainable_count', 'dependent_arms', 'next_runs', 'run_study', 'study_main', 'study_table', 'frontier_at',
-           'frontier_pairs', 'growth_settled', 'settled_verdict']
+           'trainable_count', 'dependent_arms', 'next_runs', 'run_study', 'study_main', 'study_table', 'tuning_table',
+           'budget_check', 'frontier_at', 'frontier_pairs', 'growth_settled', 'settled_verdict']
 
 # %% ../nbs/15a_plan.ipynb #41f4422f
 @dataclass
@@ -171,6 +171,33 @@ def study_table(plan:StudyPlan, kind:str="verdict")->pd.DataFrame:
     cols = ["arm", "seed", "lr", "final_val", "best_val", "parameters", "total_rank", "steps", "seconds", "fd_phantom",
             "faithfulness", "run"]
     return pd.DataFrame(rows, columns=cols)
+
+# %% ../nbs/15a_plan.ipynb #cd005517
+def tuning_table(plan:StudyPlan, kind:str="tune")->pd.DataFrame:
+    "Arm × learning rate: mean final validation loss over the tuning seeds, seeds done, and whether it is the chosen rate"
+    arms, rows = independent_arms(), []
+    for arm in sorted({p.name for p in (Path(plan.root)/kind).glob("*")}):
+        method = arms[arm]["method"] if arm in arms else {"static-lam1.1": "lora", "lora-matched-lam1.1": "lora"}.get(arm, arm)
+        st = tuning_state(plan, arm, method, kind)
+        for lr in st["grid"]:
+            vals = [v for v in (final_val(run_dir(plan, kind, arm, s, lr)) for s in plan.tuning_seeds) if v is not None]
+            rows.append(dict(arm=arm, lr=lr, seeds=len(vals), mean_final_val=float(np.mean(vals)) if vals else None,
+                             chosen=st["lr"] == lr))
+    return pd.DataFrame(rows, columns=["arm", "lr", "seeds", "mean_final_val", "chosen"])
+
+def budget_check(plan:StudyPlan)->pd.DataFrame:
+    "For each budget_check arm: the rate chosen at tuning_steps and at steps, and whether the two budgets order the rates alike"
+    rows = []
+    for arm in plan.budget_check:
+        m = independent_arms()[arm]["method"]
+        short, full = tuning_state(plan, arm, m, "tune"), tuning_state(plan, arm, m, "tune-full")
+        common = sorted(set(short["means"]) & set(full["means"]))
+        same_order = ([sorted(common, key=short["means"].get) == sorted(common, key=full["means"].get)]
+                      if len(common) > 1 else [None])[0]
+        rows.append(dict(arm=arm, lr_short=short["lr"], lr_full=full["lr"], rates_compared=len(common),
+                         same_choice=None if None in (short["lr"], full["lr"]) else short["lr"] == full["lr"],
+                         same_order=same_order))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/15a_plan.ipynb #6a54dd12
 def frontier_at(table:pd.DataFrame, params:float, seed:int, y:str="final_val", family:str="lora-r")->float:
