@@ -15,9 +15,9 @@ from .phantom import PHANTOM_PROMPTS, PHANTOM_RENDERER
 from .methods import ADAPTERS, adapter_class
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY',
-           'TrainConfig', 'field_docs', 'parse_field', 'config_from_args', 'read_rank_pattern', 'method_options',
-           'run_field', 'config_changes']
+__all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'EMBEDDED_BLOCK', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT',
+           'RESUMABLE', 'LEGACY', 'TrainConfig', 'field_docs', 'parse_field', 'config_from_args', 'read_rank_pattern',
+           'method_options', 'run_field', 'config_changes']
 
 # %% ../nbs/12_config.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
@@ -54,6 +54,26 @@ def _check_training_options(c):
         raise bad("text_encoder_lr",
                   "is the text encoder's learning rate, but train_text_encoder=False leaves it without adapters")
 
+# %% ../nbs/12_config.ipynb #2aa52808
+EMBEDDED_BLOCK = 8   # the embedded base's VAE works on 8×8 pixel blocks: its resolution is a multiple of 8
+
+def _check_data_options(c):
+    "The checks of the dataset's split and of the resolution the base can draw (TrainConfig calls it)"
+    f = c.split_fractions
+    if f is not None and (len(f) != 3 or abs(sum(f) - 1) > 1e-6 or
+                          not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0 for x in f)):
+        raise ValueError(f"config field 'split_fractions' must be 3 positive numbers (train, val, test) summing to 1, "
+                         f"e.g. [0.7, 0.1, 0.2] (Appendix C.1), or None for the dataset's own; got {f!r}")
+    if f is not None and c.dataset == "montgomery":
+        raise ValueError("config field 'split_fractions' does not apply to montgomery: it has a train and a test split "
+                         "(80/20, §3.4) and no val split; leave it None")
+    r = c.resolution
+    if c.base_model == "embedded" and r % EMBEDDED_BLOCK:
+        lo = max(EMBEDDED_BLOCK, r // EMBEDDED_BLOCK * EMBEDDED_BLOCK)
+        raise ValueError(f"config field 'resolution'={r} cannot be drawn by base_model 'embedded': its VAE works on "
+                         f"{EMBEDDED_BLOCK}×{EMBEDDED_BLOCK} pixel blocks and its pipeline generates only multiples of "
+                         f"{EMBEDDED_BLOCK}; use one, e.g. {lo} or {lo + EMBEDDED_BLOCK} (64 is its trained side; 224 and 384 work too)")
+
 # %% ../nbs/12_config.ipynb #cc3e03s0
 @dataclass
 class TrainConfig:
@@ -63,12 +83,14 @@ class TrainConfig:
     protocol:str = "paper"
     # SeLoRA's growth test: "paper" (the paper's text), "released" (the authors' code) or "random" (as many layers, at random)
     growth_test:str = "paper"
-    # phantom_iu (embedded), iu_xray, montgomery, folder, hf (a `datasets` dataset) or imagefolder
+    # phantom_iu (embedded), iu_xray, montgomery, patchgastric, folder, hf (a `datasets` dataset) or imagefolder
     dataset:str = "phantom_iu"
     data_dir:str|None = None         # dataset folder (not needed for phantom_iu); for hf a hub id or a datasets folder
     phantom_prompt:str = "findings+report"   # phantom_iu's prompts: "findings+report", "report" (the paper's) or "findings"
     image_column:str = "image"       # hf / imagefolder: the image column (diffusers' --image_column)
     caption_column:str = "text"      # hf / imagefolder: the caption column (diffusers' --caption_column)
+    # train/val/test fractions, 3 positive numbers summing to 1 (Appendix C.1: [0.7, 0.1, 0.2]); None: the dataset's own
+    split_fractions:list|None = None
     # "embedded", "tiny" (random, for tests; "tiny-sdxl", "tiny-sd3", "tiny-flux"), a hub id or a local folder
     base_model:str = "embedded"
     seed:int = 0                     # seed for the model's adapters, data order, noise and candidates
@@ -135,6 +157,7 @@ class TrainConfig:
 @patch
 def _validate(self:TrainConfig):
     "The field types, ranges and combinations, checked when a config is made (`__post_init__`)"
+    if isinstance(self.split_fractions, tuple): self.split_fractions = list(self.split_fractions)   # as config.json holds it
     for f in dataclasses.fields(self):
         v, t = getattr(self, f.name), str(f.type).replace(" ", "")
         ok = {"str": isinstance(v, str), "int": isinstance(v, int) and not isinstance(v, bool),
@@ -142,7 +165,7 @@ def _validate(self:TrainConfig):
               "dict": isinstance(v, dict), "list": isinstance(v, list), "str|None": v is None or isinstance(v, str),
               "float|None": v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)),
               "int|None": v is None or (isinstance(v, int) and not isinstance(v, bool)),
-              "dict|str|None": v is None or isinstance(v, (dict, str))}[t]
+              "dict|str|None": v is None or isinstance(v, (dict, str)), "list|None": v is None or isinstance(v, list)}[t]
         if not ok: raise TypeError(f"config field {f.name!r} must be {t}, got {v!r} ({type(v).__name__})")
     if self.method not in ADAPTERS:
         raise ValueError(f"config field 'method' must be one of {', '.join(ADAPTERS)}; got {self.method!r}")
@@ -173,6 +196,7 @@ def _validate(self:TrainConfig):
                          "which fp16's changing loss scale would distort: use mixed_precision='bf16' or 'no'")
     if self.mixed_precision not in ("no", "fp16", "bf16"):
         raise ValueError(f"config field 'mixed_precision' must be no, fp16 or bf16, got {self.mixed_precision!r}")
+    _check_data_options(self)
     _check_training_options(self)
 
 # %% ../nbs/12_config.ipynb #1e601c97
@@ -195,7 +219,7 @@ def parse_field(f:dataclasses.Field, text:str):
         if text.lower() in ("0", "false", "no"): return False
         raise ValueError(f"--{f.name} takes true or false, got {text!r}")
     if t == "dict" or (t.startswith("dict|") and text.lstrip().startswith("{")): return json.loads(text)
-    if t == "list": return json.loads(text) if text.lstrip().startswith("[") else [text]   # a JSON list, or one prompt
+    if t.startswith("list"): return json.loads(text) if text.lstrip().startswith("[") else [text]   # a JSON list, or one prompt
     return text
 
 # %% ../nbs/12_config.ipynb #fa46804f

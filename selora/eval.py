@@ -583,8 +583,9 @@ def _measure_fn(cfg:dict, split:str, max_items:int|None, ds, idx:list, fake:torc
     size = cfg["resolution"]
     real_fn = lambda: torch.stack([to_uint8(ds[i]["pixel_values"], size) for i in idx])
     sub = "" if max_items is None else f"-first{max_items}"
+    from selora.data import run_split_name     # the split, with the run's split fractions when it sets them
     def measure(extractor, layers, weights=None):
-        cache = _cache_file(cfg["dataset"], split + sub, size, cfg["seed"], extractor, weights)
+        cache = _cache_file(cfg["dataset"], run_split_name(cfg, split) + sub, size, cfg["seed"], extractor, weights)
         fr = real_features(real_fn, cache, extractor=extractor, layers=layers, weights=weights)
         return distances(fr, extract_features(fake, extractor, layers, weights=weights), kid_subset_size)
     return measure
@@ -648,7 +649,7 @@ IMAGE_METRIC_KEYS = ("precision", "recall", "density", "coverage", "ms_ssim", "c
 def _image_metrics(cfg:dict, split:str, ds, idx:list, fake:torch.Tensor, rows:list, labelled:bool,
                    res:dict, skipped:dict, info:dict, feature_model:str|None=None):
     "`image_metrics` against the split's real images and the training images (features cached), into `res` and `info`"
-    from selora.data import run_dataset
+    from selora.data import run_dataset, run_split_name
     size, tr = cfg["resolution"], run_dataset(cfg, "train")
     train_images = lambda: torch.stack([to_uint8(tr[i]["pixel_values"], size) for i in range(len(tr))])
     if feature_model is not None:       # a local RAD-DINO / BioViL folder: its space, no cache
@@ -665,7 +666,7 @@ def _image_metrics(cfg:dict, split:str, ds, idx:list, fake:torch.Tensor, rows:li
             return
     try:
         if feature_model is None:
-            f_train = real_features(train_images, _cache_file(cfg["dataset"], "train", size, cfg["seed"], name, None),
+            f_train = real_features(train_images, _cache_file(cfg["dataset"], run_split_name(cfg, "train"), size, cfg["seed"], name, None),
                                     extractor=name, layers=(layer,), weights=None if features == "phantom" else w)[layer]
         real = torch.stack([to_uint8(ds[i]["pixel_values"], size) for i in idx])
         lab = (lambda x: [list(x[i]["labels"]) for i in idx]) if labelled else (lambda x: None)

@@ -279,7 +279,7 @@ def phantom_prompt(
     return {"report": report, "findings": line, "findings+report": f"{line} {report}"}[kind]
 
 def phantom_iu(
-    split:str="train",          # "train", "val" or "test" (80/16/4 by study, as the paper's IU X-Ray split)
+    split:str="train",          # "train", "val" or "test" (by study, cut at `fractions`)
     size:int=64,                # image side after preprocessing
     seed:int=0,                 # split seed and rendering seed
     unknown_view:str="drop",    # how images with an empty View Position are treated ("drop" or "keep")
@@ -287,6 +287,7 @@ def phantom_iu(
     strict:bool=False,
     root=None,                  # not used: the data ship with torchxrayvision
     prompt:str="findings+report",  # the prompt: "report" (the paper's), "findings" or "findings+report" (see below)
+    fractions=(0.8, 0.16, 0.04),   # train/val/test fractions: the paper's IU X-Ray split (§3.4); Appendix C.1: 70/10/20
 )->CXRDataset:
     "Real IU X-Ray reports (from torchxrayvision) paired with rendered phantoms that show their MeSH findings"
     phantom_prompt("", [], prompt)   # a bad `prompt` fails before the reports are read
@@ -302,5 +303,5 @@ def phantom_iu(
             "views": "torchxrayvision data/nlmcxr_dicom_metadata.csv.gz",
             "images": "rendered phantoms (render_phantom)",
             "unknown view": unknown_view, "prompt": prompt}
-    return _split_dataset(items, "phantom_iu", split, size, seed, (0.8, 0.16, 0.04), ("train", "val", "test"),
+    return _split_dataset(items, "phantom_iu", split, size, seed, fractions, ("train", "val", "test"),
                           counts, split_file, strict, info, load=render, extra=("labels",))

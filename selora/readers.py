@@ -231,24 +231,31 @@ def cache_dir()->Path:
     "selora's cache folder: $SELORA_CACHE, or ~/.cache/selora"
     return Path(os.environ.get("SELORA_CACHE", Path.home() / ".cache" / "selora"))
 
+_MAIN_FRACTIONS = ((0.8, 0.16, 0.04), (0.8, 0.2))   # the paper's main-text splits (§3.4): their files' names carry no fractions
+
 def split_studies(
     studies,                            # study ids (any order; duplicates ignored)
-    fractions=(0.8, 0.16, 0.04),        # fraction of studies per split (IU X-Ray: 80/16/4, §3.4)
+    fractions=(0.8, 0.16, 0.04),        # fraction of studies per split (IU X-Ray: 80/16/4, §3.4); positive, summing to 1
     names=("train", "val", "test"),     # split names, one per fraction
     seed:int=0,                         # shuffling seed
     split_file:str|Path|None=None,      # JSON file to read or write; None: a file in the cache named by a digest
     tag:str="data",                     # prefix of the default file name
 )->tuple:
     "Seeded split of study ids, written to (or read from) a JSON file: returns ({name: set of ids}, path)"
-    ids = sorted({str(s) for s in studies})
-    if len(fractions) != len(names) or abs(sum(fractions) - 1) > 1e-6:
-        raise DataError(f"split fractions {fractions} must sum to 1 and match the names {names}")
+    ids, fractions = sorted({str(s) for s in studies}), tuple(float(f) for f in fractions)
+    if len(fractions) != len(names) or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-6:
+        raise DataError(f"split fractions {fractions} must be positive, sum to 1 and match the names {names}")
     digest = hashlib.sha1("\n".join(ids).encode()).hexdigest()[:10]
-    path = Path(split_file) if split_file else cache_dir() / "splits" / f"{tag}-{digest}-seed{seed}.json"
+    per_cent = "" if fractions in _MAIN_FRACTIONS else "-" + "-".join(f"{round(100 * f, 4):g}" for f in fractions)
+    path = Path(split_file) if split_file else cache_dir() / "splits" / f"{tag}-{digest}-seed{seed}{per_cent}.json"
     if path.exists():
         d = json.loads(path.read_text())
         missing = [n for n in names if n not in d]
         if missing: raise DataError(f"split file {path} has no field(s) {missing}; delete it to write a new split")
+        was = d.get("fractions", fractions)
+        if len(was) != len(fractions) or not np.allclose(was, fractions, rtol=0, atol=1e-9):
+            raise DataError(f"split file {path} was written for the split fractions {was}, not {list(fractions)}; "
+                            f"delete it or pass another split_file")
         got = sorted(s for n in names for s in d[n])
         if got != ids:
             raise DataError(f"split file {path} lists {len(got)} studies but the data has {len(ids)} (or other ids); "

@@ -107,3 +107,24 @@ def test_no_import_circles():
         c = cycle(m, [m])
         assert c is None, f"import circle: {' -> '.join(c)}"
     assert "training" not in {d for m, ds in graph.items() for d in ds if m == "objectives"}   # the losses sit below the loop
+
+
+def test_patchgastric_trains_in_colour(tmp_path, monkeypatch):
+    "Appendix C.2's draw (5 subtypes × 1,000 patches, 70/10/20 by slide) from a release-shaped root trains on the tiny base, in colour"
+    import json
+    from selora.config import TrainConfig
+    from selora.data import _patchgastric_root, run_dataset
+    from selora.training import train
+    monkeypatch.setenv("SELORA_CACHE", str(tmp_path / "cache"))
+    root = _patchgastric_root(tmp_path / "pg", slides=5, patches=200, folder="patches_captioning", side=24)
+    cfg = TrainConfig(dataset="patchgastric", data_dir=str(root), base_model="tiny", resolution=16, batch_size=2,
+                      max_steps=2, split_fractions=[0.7, 0.1, 0.2], out_dir=str(tmp_path / "run"))
+    splits = {s: run_dataset(cfg, s) for s in ("train", "val", "test")}
+    assert sum(len(d) for d in splits.values()) == 5000                     # 5 × 1,000 drawn pairs
+    slides = [{it["slide"] for it in d.items} for d in splits.values()]
+    assert [len(s) for s in slides] == [18, 2, 5] and not (slides[0] & slides[1] or slides[0] & slides[2] or slides[1] & slides[2])
+    x = splits["train"][0]["pixel_values"]
+    assert x.shape == (3, 16, 16) and (x[0] - x[2]).abs().mean() > 0.05     # the red and blue channels differ
+    m = train(cfg, progress=False)
+    assert m["steps"] == 2
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["split_fractions"] == [0.7, 0.1, 0.2]
