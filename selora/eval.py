@@ -387,13 +387,14 @@ def _per_finding(generated, f_gen, f_real, labels, real_labels, min_images:int, 
 def _bootstrap(s:dict, groups:list, per_group:list, cs:dict|None, n_boot:int, seed:int)->dict:
     "95% percentile intervals: each metric is a mean over samples, and those samples are resampled (prompts with their images; real images for recall and coverage)"
     rng, draws = np.random.default_rng(seed), {}
-    hits = {k: s[f"{k}_hits"].any(1).double() for k in ("recall", "coverage")}   # per real image, against all fakes
+    hits = {k: s[f"{k}_hits"].any(1).double() for k in ("recall", "coverage")} if s else {}   # per real image
     for _ in range(n_boot):
         pick = rng.integers(0, len(groups), len(groups))
-        cols = torch.tensor([i for p in pick for i in groups[p]])
-        rows = torch.from_numpy(rng.integers(0, len(hits["recall"]), len(hits["recall"])))
-        d = dict(precision=float(s["precision"][cols].mean()), density=float(s["density"][cols].mean()),
-                 recall=float(hits["recall"][rows].mean()), coverage=float(hits["coverage"][rows].mean()))
+        cols, d = torch.tensor([i for p in pick for i in groups[p]]), {}
+        if s:
+            rows = torch.from_numpy(rng.integers(0, len(hits["recall"]), len(hits["recall"])))
+            d = dict(precision=float(s["precision"][cols].mean()), density=float(s["density"][cols].mean()),
+                     recall=float(hits["recall"][rows].mean()), coverage=float(hits["coverage"][rows].mean()))
         if any(per_group[p] is not None for p in pick):
             d["ms_ssim"] = float(np.mean([per_group[p] for p in pick if per_group[p] is not None]))
         if cs is not None: d["copy_rate"] = float((cs["d_gen"][cols] < cs["threshold"]).double().mean())
@@ -418,9 +419,12 @@ def image_metrics(
     f_gen, f_real = feat(generated).double(), feat(real).double()
     prompts = list(range(len(generated))) if prompts is None else list(prompts)
     groups, skipped = _groups(prompts), {}
-    s = prdc(f_real, f_gen, k)
+    s = prdc(f_real, f_gen, k) if min(len(f_real), len(f_gen)) > k else None   # k-NN radii need k + 1 of each
+    if s is None:
+        for key in ("precision", "recall", "density", "coverage"):
+            skipped[key] = f"{len(real)} real and {len(generated)} generated images: k = {k} nearest neighbours need more"
     per_group, ms_real = _diversity(generated, real, groups, seed)
-    out = _prdc_summary(s) | dict(ms_ssim_real=ms_real, n_generated=len(generated), n_real=len(real), n_prompts=len(groups),
+    out = (_prdc_summary(s) if s is not None else {}) | dict(ms_ssim_real=ms_real, n_generated=len(generated), n_real=len(real), n_prompts=len(groups),
                                   fd=_frechet(f_real, f_gen))    # the Fréchet distance in the same feature space
     div = [v for v in per_group if v is not None]
     out["ms_ssim"] = float(np.mean(div)) if div else None
