@@ -14,7 +14,8 @@ from .study import run_status, sweep, growth_curves, paired_verdict
 # %% auto #0
 __all__ = ['DEPENDENT_ARMS', 'StudyPlan', 'independent_arms', 'run_dir', 'run_params', 'final_val', 'tuning_state',
            'trainable_count', 'dependent_arms', 'next_runs', 'run_study', 'study_main', 'study_table', 'tuning_table',
-           'budget_check', 'frontier_at', 'frontier_pairs', 'growth_settled', 'settled_verdict']
+           'budget_check', 'frontier_at', 'frontier_pairs', 'growth_settled', 'settled_verdict', 'memory_time',
+           'plot_memory']
 
 # %% ../nbs/15a_plan.ipynb #41f4422f
 @dataclass
@@ -228,3 +229,29 @@ def settled_verdict(runs:list, tail:float=0.25, tol:float=0.05)->dict:
     n = sum(growth_settled(r, tail, tol)["settled"] for r in runs)
     f = n / len(runs) if runs else float("nan")
     return dict(settled=n, runs=len(runs), verdict="supported" if f >= 0.8 else "contradicted" if f <= 0.2 else "inconclusive")
+
+# %% ../nbs/15a_plan.ipynb #62eb65e9
+def memory_time(plan:StudyPlan, kind:str="verdict", every:int=40, reference:str="lora-r4")->tuple[pd.DataFrame, pd.DataFrame]:
+    "(per arm: median step seconds, its ratio to the reference arm's, final peak memory; peak memory every `every` steps per run)"
+    rows, curves = [], []
+    for _, r in study_table(plan, kind).iterrows():
+        log = pd.read_csv(Path(r.run)/"log.csv")
+        if "peak_memory_mb" not in log: continue                      # a run logged before the column
+        curves += [dict(arm=r.arm, seed=r.seed, step=int(s), peak_memory_mb=float(m))
+                   for s, m in zip(log.step, log.peak_memory_mb) if s % every == 0 and pd.notna(m)]
+        rows.append(dict(arm=r.arm, seed=r.seed, step_seconds=float(log.step_seconds.median()),
+                         peak_memory_mb=float(log.peak_memory_mb.max())))
+    runs = pd.DataFrame(rows, columns=["arm", "seed", "step_seconds", "peak_memory_mb"])
+    per_arm = runs.groupby("arm")[["step_seconds", "peak_memory_mb"]].median()
+    if reference in per_arm.index: per_arm["step_vs_" + reference] = per_arm.step_seconds / per_arm.loc[reference, "step_seconds"]
+    return per_arm, pd.DataFrame(curves, columns=["arm", "seed", "step", "peak_memory_mb"])
+
+def plot_memory(curves:pd.DataFrame, path:str|Path|None=None, arms:tuple|None=None):
+    "Peak memory over steps, one line per arm (its seeds' median), as the paper's Figures 11–12"
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for arm, d in curves.groupby("arm"):
+        if arms is None or arm in arms: ax.plot(*zip(*d.groupby("step").peak_memory_mb.median().items()), label=arm)
+    ax.set_xlabel("step"); ax.set_ylabel("peak memory (MB)"); ax.legend(fontsize=7); fig.tight_layout()
+    if path is not None: fig.savefig(path, dpi=110)
+    return fig
