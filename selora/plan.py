@@ -43,7 +43,7 @@ def independent_arms()->dict:
     return a | {"random-lam1.1": dict(method="selora", threshold=1.1, growth_test="random"),
                 "dylora": dict(method="dylora"), "adalora": dict(method="adalora"), "eva": dict(method="eva")}
 
-DEPENDENT_ARMS = ("static-lam1.1", "lora-matched-lam1.1", "increlora")
+DEPENDENT_ARMS = {"static-lam1.1": "lora", "lora-matched-lam1.1": "lora", "increlora": "increlora"}   # arm: its method
 
 # %% ../nbs/15a_plan.ipynb #e2e06559
 def run_dir(plan:StudyPlan, kind:str, arm:str, seed:int, lr:float|None=None)->Path:
@@ -178,7 +178,7 @@ def tuning_table(plan:StudyPlan, kind:str="tune")->pd.DataFrame:
     "Arm × learning rate: mean final validation loss over the tuning seeds, seeds done, and whether it is the chosen rate"
     arms, rows = independent_arms(), []
     for arm in sorted({p.name for p in (Path(plan.root)/kind).glob("*")}):
-        method = arms[arm]["method"] if arm in arms else {"static-lam1.1": "lora", "lora-matched-lam1.1": "lora"}.get(arm, arm)
+        method = arms[arm]["method"] if arm in arms else DEPENDENT_ARMS[arm]
         st = tuning_state(plan, arm, method, kind)
         for lr in st["grid"]:
             vals = [v for v in (final_val(run_dir(plan, kind, arm, s, lr)) for s in plan.tuning_seeds) if v is not None]
