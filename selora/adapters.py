@@ -170,19 +170,29 @@ def export(self:Adapter, path:str|Path, rank:int|None=None, format:str="diffuser
 @patch
 def parameter_counts(self:Adapter)->dict:
     "Per component: trainable parameters, effective parameters (those exported), base parameters, and percents"
-    out, eff, ranks = {}, Counter(), self.rank_map()
+    out, eff, idle, ranks = {}, Counter(), self._inactive(), self.rank_map()
     for q, l in self.layers.items():
         eff[q.split(".", 1)[0]] += ranks[q] * (l.in_features + l.out_features)
     for k, m in self.models.items():
-        tr = count_parameters(m)["trainable"]
+        alloc = count_parameters(m)["trainable"]; tr = alloc - idle[k]   # a capacity's inactive ranks do not count
         out[k] = dict(trainable=tr, effective=eff[k], base=self._base[k],
                       trainable_pct=100 * tr / self._base[k], effective_pct=100 * eff[k] / self._base[k])
+        if idle[k]: out[k]["allocated"] = alloc     # with a capacity: what the tensors hold, active or not
+    return out
+
+@patch
+def _inactive(self:Adapter)->Counter:
+    "Per component, the entries of A and B beyond each layer's active rank (a capacity's room to grow; 0 otherwise)"
+    out = Counter()
+    for q, l in self.layers.items():
+        if getattr(l, "capacity", None) is not None:
+            out[q.split(".", 1)[0]] += (l.capacity - l.rank) * (l.in_features + l.out_features)
     return out
 
 @patch
 def num_trainable(self:Adapter)->int:
-    "Total number of trainable parameters (what the optimizer updates)"
-    return sum(p.numel() for p in self.trainable_parameters())
+    "Total number of trainable parameters at the active ranks (what the optimizer updates)"
+    return sum(p.numel() for p in self.trainable_parameters()) - sum(self._inactive().values())
 
 @patch
 def __repr__(self:Adapter):
@@ -237,6 +247,10 @@ class AdapterStep:
         self._context = self.adapter.step_context(self.step_no)
         self._context.__enter__(); return self
     def __exit__(self, *exc): return self._context.__exit__(*exc)
+    @property
+    def plain(self)->bool:
+        "Nothing measured or changed inside the model this step (no probe, no sampled rank): compiled code may run it"
+        return isinstance(self._context, nullcontext)
     def backward(self, loss:torch.Tensor):
         "Backpropagate this micro-batch's share of the step's loss, with the method's own term"
         loss = self.adapter.before_backward(loss, self.step_no) / self.grad_accum
@@ -254,13 +268,15 @@ class SeLoRAAdapter(Adapter):
     "SeLoRA (this paper): rank 1 everywhere, grown by the Fisher test every `interval` steps"
     method = "selora"
     defaults = dict(rank=1, alpha=8.0, threshold=1.1, interval=40, max_rank=None, fisher=None, growth_test="paper",
-                    seed=0, target_modules=None)
+                    seed=0, target_modules=None, capacity=None)
 
     def validate(self, c):
         check_int("rank", c["rank"]); check_positive("alpha", c["alpha"]); check_int("interval", c["interval"])
         check_int("seed", c["seed"], 0); check_threshold(c["threshold"])
         if c["max_rank"] is not None and check_int("max_rank", c["max_rank"]) < c["rank"]:
             raise ValueError(f"max_rank must be >= rank={c['rank']}, got max_rank={c['max_rank']!r}")
+        if c["capacity"] is not None and check_int("capacity", c["capacity"]) < c["rank"]:
+            raise ValueError(f"capacity must be >= rank={c['rank']}, got capacity={c['capacity']!r}")
         if c["fisher"] not in (None, "per_sample", "batch"):
             raise ValueError(f"fisher must be None, 'per_sample' or 'batch', got fisher={c['fisher']!r}")
         if c["growth_test"] not in GROWTH_TESTS:
@@ -272,7 +288,7 @@ class SeLoRAAdapter(Adapter):
         c = self.config
         layers = {f"{k}.{n}": l for k, m in self.models.items()
                   for n, l in add_selora(m, target_modules=c["target_modules"], rank=c["rank"],
-                                         alpha=c["alpha"]).items()}
+                                         alpha=c["alpha"], capacity=c["capacity"]).items()}
         # its optimizer comes with bind_optimizer
         self.grower = SeLoRAGrower(layers, threshold=c["threshold"], interval=c["interval"],
                                    max_rank=c["max_rank"], fisher=c["fisher"], seed=c["seed"],
@@ -293,12 +309,12 @@ class SeLoRAAdapter(Adapter):
 def _state(self:SeLoRAAdapter):
     "The layers' A and B at their ranks, and the grower's history, tests, stored candidates and RNG"
     g, t = self.grower.state_dict(), {}
-    for q, l in self.layers.items(): t[f"{q}.lora_A.weight"], t[f"{q}.lora_B.weight"] = l.lora_A.weight, l.lora_B.weight
+    for q, l in self.layers.items(): t[f"{q}.lora_A.weight"], t[f"{q}.lora_B.weight"] = l.A, l.B   # active ranks
     t["grower.generator"] = g["generator"]
     if "placement_generator" in g: t["grower.placement_generator"] = g["placement_generator"]   # growth_test="random"
     for q, k in g["candidates"].items(): t[f"grower.candidate.{q}"] = k
     ranks = {q: dict(rank=l.rank, alpha=l.alpha, initial_rank=l.initial_rank) for q, l in self.layers.items()}
-    return t, dict(ranks=ranks, history=g["history"], tests=g["tests"])
+    return t, dict(ranks=ranks, history=g["history"], tests=g["tests"]) | ({"stops": g["stops"]} if g["stops"] else {})
 
 @patch
 @torch.no_grad()
@@ -315,12 +331,13 @@ def _load_state(self:SeLoRAAdapter, t, meta):
         if self.optimizer is not None:
             opt = unwrap_optimizer(self.optimizer)
             for o, n in zip(old, (l.lora_A.weight, l.lora_B.weight)):
+                if n is o: continue         # a capacity: loaded in place, the same tensors (its state stays too)
                 for g in opt.param_groups: g["params"] = [n if p is o else p for p in g["params"]]
                 opt.state.pop(o, None)
     if meta["history"] is None: return      # saved before any optimizer (older versions): no grower state
     pre = "grower.candidate."
     self.grower.load_state_dict(dict(history=meta["history"], generator=t["grower.generator"],
-                                     tests=meta.get("tests") or [],
+                                     tests=meta.get("tests") or [], stops=meta.get("stops") or [],
                                      candidates={k[len(pre):]: v for k, v in t.items() if k.startswith(pre)})
                                 | ({"placement_generator": t["grower.placement_generator"]}
                                    if "grower.placement_generator" in t else {}))

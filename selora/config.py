@@ -15,9 +15,9 @@ from .phantom import PHANTOM_PROMPTS, PHANTOM_RENDERER
 from .methods import ADAPTERS, adapter_class
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'EMBEDDED_BLOCK', 'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT',
-           'RESUMABLE', 'LEGACY', 'TrainConfig', 'field_docs', 'parse_field', 'config_from_args', 'read_rank_pattern',
-           'method_options', 'run_field', 'config_changes']
+__all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'EMBEDDED_BLOCK', 'OPTIMIZERS', 'DYNAMO_BACKENDS', 'GROWING', 'MATCHED_SCALE',
+           'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY', 'TrainConfig', 'field_docs',
+           'parse_field', 'config_from_args', 'read_rank_pattern', 'method_options', 'run_field', 'config_changes']
 
 # %% ../nbs/12_config.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
@@ -73,6 +73,29 @@ def _check_data_options(c):
         raise ValueError(f"config field 'resolution'={r} cannot be drawn by base_model 'embedded': its VAE works on "
                          f"{EMBEDDED_BLOCK}×{EMBEDDED_BLOCK} pixel blocks and its pipeline generates only multiples of "
                          f"{EMBEDDED_BLOCK}; use one, e.g. {lo} or {lo + EMBEDDED_BLOCK} (64 is its trained side; 224 and 384 work too)")
+
+# %% ../nbs/12_config.ipynb #36e27c79
+OPTIMIZERS = ("adam", "adamw", "prodigy", "adamw8bit")
+DYNAMO_BACKENDS = ("inductor", "aot_eager", "eager", "cudagraphs")   # torch.compile's (`torch._dynamo.list_backends`)
+GROWING = ("selora",)     # the methods whose tensors change shape as they train, unless given a capacity
+
+def _check_scale_options(c):
+    "The checks of the options for the engines users scale with: capacity, optimizer, torch_compile (TrainConfig calls it)"
+    if c.optimizer not in OPTIMIZERS:
+        raise ValueError(f"config field 'optimizer' must be one of {', '.join(OPTIMIZERS)}, got {c.optimizer!r}")
+    if c.dynamo_backend not in DYNAMO_BACKENDS:
+        raise ValueError(f"config field 'dynamo_backend' must be one of {', '.join(DYNAMO_BACKENDS)}, got {c.dynamo_backend!r}")
+    if c.capacity is not None and c.method not in GROWING:
+        raise ValueError(f"config field 'capacity' fixes the shape of a growing adapter ({', '.join(GROWING)}); "
+                         f"method {c.method!r} does not grow: leave it None")
+    if c.capacity is not None and c.capacity < 1:
+        raise ValueError(f"config field 'capacity' must be >= 1 or None, got {c.capacity!r}")
+    if c.method in GROWING and c.capacity is None and c.optimizer in ("prodigy", "adamw8bit"):
+        raise ValueError(f"config field 'optimizer'={c.optimizer!r} keeps state that growth cannot reshape: set "
+                         "'capacity' (e.g. 16), with which SeLoRA grows inside fixed tensors, or use adam / adamw")
+    if c.method in GROWING and c.capacity is None and c.torch_compile:
+        raise ValueError("config field 'torch_compile' with a growing SeLoRA would recompile at every growth: "
+                         "set 'capacity' (e.g. 16), with which growth changes values, not shapes")
 
 # %% ../nbs/12_config.ipynb #cc3e03s0
 @dataclass
@@ -134,6 +157,13 @@ class TrainConfig:
     train_text_encoder:bool = True   # adapters in the text encoder as well as the U-Net (the paper: both)
     text_encoder_lr:float|None = None    # the text encoder adapters' learning rate (None: lr)
     gradient_checkpointing:bool = False  # recompute the base's activations in the backward pass: less memory, more time
+    # SeLoRA at a fixed shape: every layer holds this many ranks from the start, a mask selects the active ones (DDP,
+    # torch.compile and any optimizer then work); None: the tensors grow, as the paper's
+    capacity:int|None = None
+    # adam (AdamW when adam_weight_decay > 0, as before), adamw, prodigy (prodigyopt) or adamw8bit (bitsandbytes, CUDA)
+    optimizer:str = "adam"
+    torch_compile:bool = False           # torch.compile the denoiser (SeLoRA: with a capacity, so that growth never recompiles)
+    dynamo_backend:str = "inductor"      # torch.compile's backend (accelerate's --dynamo_backend): inductor, aot_eager, eager
     dataloader_num_workers:int = 0       # worker processes that load and collate the batches (0: in the main process)
     cache_latents:bool = False           # encode each training image once with the frozen VAE (its posterior's mean and std)
     cache_text_embeddings:bool = False   # encode each training prompt once (only with train_text_encoder=False)
@@ -198,6 +228,7 @@ def _validate(self:TrainConfig):
         raise ValueError(f"config field 'mixed_precision' must be no, fp16 or bf16, got {self.mixed_precision!r}")
     _check_data_options(self)
     _check_training_options(self)
+    _check_scale_options(self)
 
 # %% ../nbs/12_config.ipynb #1e601c97
 def field_docs(cls:type=None)->dict[str, str]:
@@ -289,7 +320,8 @@ def method_options(cfg:TrainConfig, total:int)->dict:
 # %% ../nbs/12_config.ipynb #a5174039
 NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints",   # change nothing a run computes
              "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale")
-RESUMABLE = NO_EFFECT + ("max_steps", "epochs")   # may change when a run carries on
+# may change when a run carries on: a capacity holding the ranks reached computes what the growing run does (`02_grow`)
+RESUMABLE = NO_EFFECT + ("max_steps", "epochs", "capacity", "torch_compile", "dynamo_backend")
 # what a run made before a field existed ran with, where not the field's default
 LEGACY = {"phantom_prompt": LEGACY_PROMPT}
 

@@ -117,7 +117,7 @@ def _accumulate(self:FisherProbe, name, layer, x, g):
     N = x.shape[0]
     self._n = max(self._n, N)
     if self.reduction == "mean": g = g * N     # per-sample gradient of a (micro-)batch-mean loss
-    new = per_sample_grads(x, g, layer.lora_A.weight, layer.lora_B.weight, layer.candidate, layer.scaling)
+    new = per_sample_grads(x, g, layer.A, layer.B, layer.candidate, layer.scaling)   # the active ranks (a capacity: its first r)
     old = self._acc.get(name)
     self._acc[name] = new if old is None else tuple(a + b for a, b in zip(old, new))
 
@@ -191,7 +191,8 @@ def brute_force_scores(model:nn.Module, layers:dict[str, SeLoRALinear], loss_fn,
         big.zero_grad()
         loss_fn(big, tuple(b[i:i+1] for b in batch)).backward()
         for n, l in big_layers.items():
-            per[n].append(torch.cat([l.lora_A.weight.grad.flatten(), l.lora_B.weight.grad.flatten()]))
+            r = l.rank     # with a capacity, the grads of the active ranks only
+            per[n].append(torch.cat([l.lora_A.weight.grad[:r].flatten(), l.lora_B.weight.grad[:, :r].flatten()]))
         for n, l in big_layers.items(): l.lora_A.weight.grad = l.lora_B.weight.grad = None
     out = {}
     for n, l in big_layers.items():

@@ -58,7 +58,7 @@ class SeLoRAGrower:
     "Algorithm 1: probe every `interval` steps and grow each layer whose FI-Ratio ≥ `threshold`"
     def __init__(self,
                  layers:dict[str, SeLoRALinear]|nn.Module, # {name: layer} as `add_selora` returns it, or a model (`growable_layers`)
-                 optimizer=None, # Adam, AdamW or SGD holding the layers' parameters (accelerate-wrapped is fine); or `bind` it later
+                 optimizer=None, # Adam, AdamW or SGD (any, with a capacity) holding the layers' parameters; or `bind` it later
                  threshold:float=1.1,            # λ: grow when FI_exp / FI_orig ≥ λ (paper: 1.1)
                  interval:int=40,                # t: probe every t steps, first at step t (paper: 40)
                  max_rank:int|None=None,         # Optional cap on any layer's rank
@@ -87,6 +87,7 @@ class SeLoRAGrower:
         self.placement_generator = torch.Generator().manual_seed(seed + 7919)   # "random": which layers (its own stream)
         self.history: list[tuple[int, str, int, float]] = []
         self.tests: list[tuple] = []       # (step, name, rank, fi_orig, fi_exp, ratio, grad-norm ratio) of every test
+        self.stops: list[tuple] = []       # (step, name, rank, ratio): passed the test at its capacity, so did not grow
         self.candidates: dict[str, torch.Tensor] = {}   # "released": the K each grown layer keeps for its next tests
         self.last_ratios: dict[str, float] = {}
         self._probe, self._probe_step = None, None
@@ -101,10 +102,12 @@ def _check_layers(layers, optimizer=None):
             raise TypeError(f"layers[{n!r}] is a {type(l).__name__}, not a SeLoRALinear or a PeftLoRALayer")
     if optimizer is None: return
     opt = unwrap_optimizer(optimizer)
-    if not isinstance(opt, SUPPORTED_OPTIMIZERS):
+    fixed = all(l.capacity is not None for l in layers.values())   # fixed shapes: growth needs no optimizer surgery
+    if not fixed and not isinstance(opt, SUPPORTED_OPTIMIZERS):
         names = ', '.join(c.__name__ for c in SUPPORTED_OPTIMIZERS)
-        raise TypeError(f"SeLoRAGrower can carry the state of {names} through growth, "
-                        f"not {type(opt).__name__}: use one of those for the SeLoRA parameters")
+        raise TypeError(f"SeLoRAGrower can carry the state of {names} through growth, not {type(opt).__name__}: "
+                        "use one of those, or give the layers a capacity (add_selora(..., capacity=R)), "
+                        "with which any optimizer works")
     in_opt = {id(p) for g in opt.param_groups for p in g["params"]}
     for n, l in layers.items():
         if id(l.lora_A.weight) not in in_opt or id(l.lora_B.weight) not in in_opt:
@@ -157,8 +160,9 @@ SeLoRAGrower._measure_after = _measure_after
 
 # %% ../nbs/02_grow.ipynb #c17230ab
 def _can_grow(self:SeLoRAGrower, layer)->bool:
-    "Below the cap (max_rank) and below full rank, min(in_features, out_features): a full-rank update cannot grow"
-    return (self.max_rank is None or layer.rank < self.max_rank) and layer.rank < min(layer.in_features, layer.out_features)
+    "Below the cap (max_rank), the capacity and full rank, min(in_features, out_features): a full-rank update cannot grow"
+    return ((self.max_rank is None or layer.rank < self.max_rank) and layer.rank < min(layer.in_features, layer.out_features)
+            and (layer.capacity is None or layer.rank < layer.capacity))
 SeLoRAGrower._can_grow = _can_grow
 
 def grow(self:SeLoRAGrower, step:int, closure=None)->list[str]:
@@ -171,7 +175,10 @@ def grow(self:SeLoRAGrower, step:int, closure=None)->list[str]:
         layer, e = self.layers[name], after[name][1]              # FI_orig at θ_t; FI_exp at θ_t, or θ_t+1 ("released")
         ratio = self.last_ratios[name] = fi_ratio(o, e)
         self.tests.append((step, name, layer.rank, o, e, ratio, fi_ratio(o, after[name][0]) if self.after_step else None))
-        if not self._can_grow(layer): continue
+        if not self._can_grow(layer):
+            if layer.capacity is not None and layer.rank >= layer.capacity and ratio >= self.threshold:
+                self.stops.append((step, name, layer.rank, ratio))   # it would have grown: the capacity stopped it
+            continue
         open_.append(name)
         if ratio >= self.threshold: passed.append(name)            # NaN (no information) never passes
     grown = passed if self.placement == "test" else self._random_layers(open_, len(passed))
@@ -179,8 +186,11 @@ def grow(self:SeLoRAGrower, step:int, closure=None)->list[str]:
         layer, oldA, oldB = self.layers[name], self.layers[name].lora_A.weight, self.layers[name].lora_B.weight
         k = _kaiming_a0(layer, self.generator) if self.candidate == "released" else None   # None: the K that was measured
         newA, newB = layer.expand(k)
-        replace_parameter(self.optimizer, oldA, newA, dim=0, keep_state=self.keep_state)  # A: a new row
-        replace_parameter(self.optimizer, oldB, newB, dim=1, keep_state=self.keep_state)  # B: a new column
+        if newA is not oldA:      # grown tensors: put them in the optimizer, with their state padded (or dropped)
+            replace_parameter(self.optimizer, oldA, newA, dim=0, keep_state=self.keep_state)  # A: a new row
+            replace_parameter(self.optimizer, oldB, newB, dim=1, keep_state=self.keep_state)  # B: a new column
+        elif not self.keep_state:  # a capacity: the same tensors, which start afresh as new ones would
+            for p in (oldA, oldB): unwrap_optimizer(self.optimizer).state.pop(p, None)
         if self.candidate == "released": self.candidates[name] = _kaiming_a0(layer, self.generator)
         self.history.append((step, name, layer.rank, self.last_ratios[name]))
     return list(grown)
@@ -196,6 +206,7 @@ SeLoRAGrower._random_layers = _random_layers
 def state_dict(self:SeLoRAGrower)->dict:
     "What a resumed run needs: history, the tests, the stored candidates and the candidates' RNG state"
     out = {"history": [list(h) for h in self.history], "tests": [list(t) for t in self.tests],
+           "stops": [list(t) for t in self.stops],
            "candidates": dict(self.candidates), "generator": self.generator.get_state()}
     if self.placement == "random": out["placement_generator"] = self.placement_generator.get_state()
     return out
@@ -205,6 +216,7 @@ def load_state_dict(self:SeLoRAGrower, state:dict):
     "Restore what `state_dict` saved"
     self.history = [tuple(h) for h in state["history"]]
     self.tests = [tuple(t) for t in state.get("tests", [])]
+    self.stops = [tuple(t) for t in state.get("stops", [])]
     self.candidates = {n: k.to(self.layers[n].lora_A.weight) for n, k in state.get("candidates", {}).items()}
     self.generator.set_state(state["generator"])
     if "placement_generator" in state: self.placement_generator.set_state(state["placement_generator"])

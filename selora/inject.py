@@ -92,11 +92,14 @@ def add_selora(
     target_modules=None,      # None: every attention / feed-forward Linear; or names, a regex, "all-linear", a predicate
     rank:int=1,               # Initial rank of every layer (SeLoRA: 1)
     alpha:float=8.0,          # LoRA alpha: the constant scale is alpha / rank
+    capacity:int|None=None,   # Fixed shape: every layer holds this many ranks from the start (`00_layer`); None: grows
 )->dict[str, SeLoRALinear]:
     "Replace each targeted `nn.Linear` of `model` in place by a `SeLoRALinear`; freeze everything else. Returns {name: layer}"
     if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
         raise ValueError(f"rank must be an integer >= 1 (rank 0 is never created), got rank={rank!r}")
     if not alpha > 0: raise ValueError(f"alpha must be > 0, got alpha={alpha!r}")
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < rank):
+        raise ValueError(f"capacity must be None or an integer >= rank={rank}, got capacity={capacity!r}")
     if existing := selora_layers(model):
         raise ValueError(f"model already holds {len(existing)} SeLoRA layers (first: {next(iter(existing))!r}); "
                          "use selora_layers(model) to get them, or load_selora to change their ranks")
@@ -104,7 +107,7 @@ def add_selora(
     model.requires_grad_(False)
     layers = {}
     for n, m, parent, attr in hits:
-        layers[n] = SeLoRALinear(m, rank=rank, alpha=alpha)
+        layers[n] = SeLoRALinear(m, rank=rank, alpha=alpha, capacity=capacity)
         setattr(parent, attr, layers[n])
     return layers
 

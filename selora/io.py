@@ -95,8 +95,8 @@ def save_selora(
     if not layers: raise ValueError(f"{type(model).__name__} holds no SeLoRA layers: nothing to save")
     tensors, info = {}, {}
     for n, l in layers.items():
-        tensors[f"{n}.lora_A.weight"] = l.lora_A.weight.detach().float().contiguous().cpu()
-        tensors[f"{n}.lora_B.weight"] = l.lora_B.weight.detach().float().contiguous().cpu()
+        tensors[f"{n}.lora_A.weight"] = l.A.detach().float().contiguous().cpu()    # the active ranks only
+        tensors[f"{n}.lora_B.weight"] = l.B.detach().float().contiguous().cpu()
         info[n] = dict(rank=l.rank, alpha=l.alpha, initial_rank=l.initial_rank, in_features=l.in_features,
                        out_features=l.out_features)
     meta = {"format": "pt", "selora": json.dumps({"version": FORMAT_VERSION, "layers": info, "config": config or {}})}
@@ -228,7 +228,7 @@ def write_lora(
 # %% ../nbs/05_io.ipynb #fba00eb9
 def selora_weights(layers:dict, prefix:str="")->dict:
     "{prefix + name: (A, B, alpha)} of SeLoRA layers as `write_lora` takes them: alpha = s·r keeps the scale s at every rank"
-    return {f"{prefix}{n}": (l.lora_A.weight, l.lora_B.weight, l.scaling * l.rank) for n, l in layers.items()}
+    return {f"{prefix}{n}": (l.A, l.B, l.scaling * l.rank) for n, l in layers.items()}   # the active ranks only
 
 def export_lora(
     path:str|Path,                     # a .safetensors file, or a directory to write `pytorch_lora_weights.safetensors` into

@@ -26,6 +26,7 @@ class SeLoRALinear(nn.Module):
                  base_layer:nn.Linear, # The frozen layer to adapt
                  rank:int=1,           # Initial rank r₀ (SeLoRA starts at 1)
                  alpha:float=8.0,      # LoRA alpha; the constant scale is alpha / r₀
+                 capacity:int|None=None, # Fixed shape: A and B hold this many ranks from the start, a mask selects the active ones
                 ):
         super().__init__()
         if not isinstance(base_layer, nn.Linear):
@@ -33,6 +34,8 @@ class SeLoRALinear(nn.Module):
         if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
             raise ValueError(f"rank must be an integer >= 1 (rank 0 is never created), got rank={rank!r}")
         if not alpha > 0: raise ValueError(f"alpha must be > 0, got alpha={alpha!r}")
+        if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < rank):
+            raise ValueError(f"capacity must be None or an integer >= rank={rank} (the ranks it holds), got capacity={capacity!r}")
         self.base_layer = base_layer.requires_grad_(False)
         w = base_layer.weight
         d_in, d_out = base_layer.in_features, base_layer.out_features
@@ -43,13 +46,30 @@ class SeLoRALinear(nn.Module):
         with torch.no_grad():
             self.lora_A.weight.copy_(kaiming_rows(rank, d_in, **ad))
             self.lora_B.weight.zero_()
+        self.capacity, self._rank = capacity, rank
+        if capacity is not None:   # zero-padded to the capacity (the same random draws as without one)
+            pad = lambda w, dim: nn.Parameter(torch.cat([w, w.new_zeros(*[capacity - rank if d == dim else n
+                                                                          for d, n in enumerate(w.shape)])], dim))
+            self.lora_A.weight, self.lora_A.out_features = pad(self.lora_A.weight, 0), capacity
+            self.lora_B.weight, self.lora_B.in_features = pad(self.lora_B.weight, 1), capacity
+            # a tensor, not an int: growth changes its values, never the traced code
+            self.register_buffer("rank_mask", (torch.arange(capacity, device=w.device) < rank).to(ad["dtype"]),
+                                 persistent=False)
         self.alpha, self.initial_rank = float(alpha), rank
         self.scaling = self.alpha / rank
         self.candidate = None     # K of Eq. 2, drawn by FisherProbe and used by expand()
         self._merged_weight = None
 
     @property
-    def rank(self)->int: return self.lora_A.out_features
+    def rank(self)->int: return self._rank
+    @property
+    def A(self)->torch.Tensor:
+        "lora_A's active rows, [rank × in_features]: the whole weight without a capacity"
+        return self.lora_A.weight if self.capacity is None else self.lora_A.weight[:self._rank]
+    @property
+    def B(self)->torch.Tensor:
+        "lora_B's active columns, [out_features × rank]"
+        return self.lora_B.weight if self.capacity is None else self.lora_B.weight[:, :self._rank]
     @property
     def in_features(self)->int: return self.base_layer.in_features
     @property
@@ -60,10 +80,12 @@ class SeLoRALinear(nn.Module):
     def forward(self, x:torch.Tensor)->torch.Tensor:
         y = self.base_layer(x)
         if self.merged: return y
-        A = self.lora_A.weight
-        return y + (self.lora_B(self.lora_A(x.to(A.dtype))) * self.scaling).to(y.dtype)
+        h = self.lora_A(x.to(self.lora_A.weight.dtype))
+        if self.capacity is not None: h = h * self.rank_mask   # inactive ranks: no output, so no gradient either
+        return y + (self.lora_B(h) * self.scaling).to(y.dtype)
 
-    def extra_repr(self)->str: return f"rank={self.rank}, scaling={self.scaling:g}"
+    def extra_repr(self)->str:
+        return f"rank={self.rank}, scaling={self.scaling:g}" + (f", capacity={self.capacity}" if self.capacity else "")
 
 # %% ../nbs/00_layer.ipynb #1add5cc3
 @torch.no_grad()
@@ -79,13 +101,14 @@ SeLoRALinear.draw_candidate = draw_candidate
 def expand(self:SeLoRALinear,
            k:torch.Tensor|None=None, # The new row of A (K of Eq. 2); default: `.candidate`, else a fresh draw
           )->tuple[nn.Parameter, nn.Parameter]:
-    "Grow the rank by one (Eq. 2): A gets row K, B a zero column. Returns the new (lora_A, lora_B) weights"
+    "Grow the rank by one (Eq. 2): A gets row K, B a zero column. Returns the (new, or with a capacity the same) lora_A, lora_B weights"
     if self.merged: raise RuntimeError("unmerge() the layer before expanding it")
     if k is None: k = self.candidate if self.candidate is not None else self.draw_candidate()
     A, B = self.lora_A.weight, self.lora_B.weight
     k = torch.as_tensor(k).to(device=A.device, dtype=A.dtype).reshape(-1)
     if k.numel() != self.in_features:
         raise ValueError(f"k must have in_features={self.in_features} entries, got shape {tuple(k.shape)}")
+    if getattr(self, "capacity", None) is not None: return self._expand_in_place(k)   # fixed shape (below)
     newA = nn.Parameter(torch.cat([A, k[None]], 0), requires_grad=A.requires_grad)
     newB = nn.Parameter(torch.cat([B, B.new_zeros(self.out_features, 1)], 1), requires_grad=B.requires_grad)
     self._set_weights(newA, newB)
@@ -101,14 +124,31 @@ def _set_weights(self:SeLoRALinear, A:nn.Parameter, B:nn.Parameter):
     if A.shape != (r, self.in_features) or B.shape != (self.out_features, r):
         raise ValueError(f"lora_A must be {r}x{self.in_features} and lora_B {self.out_features}x{r}, "
                          f"got {tuple(A.shape)} and {tuple(B.shape)}")
+    if getattr(self, "capacity", None) is not None:
+        raise RuntimeError("a layer with a capacity keeps its tensors: it grows in place (expand) and loads in place (restore)")
     self.lora_A.weight, self.lora_A.out_features = A, r
     self.lora_B.weight, self.lora_B.in_features = B, r
+    self._rank = r
 SeLoRALinear._set_weights = _set_weights
+
+# %% ../nbs/00_layer.ipynb #31488f0b
+@torch.no_grad()
+def _expand_in_place(self:SeLoRALinear, k:torch.Tensor)->tuple[nn.Parameter, nn.Parameter]:
+    "Eq. 2 at a fixed shape: row r of A becomes K, column r of B stays zero, and the mask's entry r turns on"
+    r = self._rank
+    if r >= self.capacity:
+        raise RuntimeError(f"the layer is at its capacity={self.capacity} ranks and cannot grow past it: make it with "
+                           "a larger capacity (SeLoRAGrower records a stop there instead of calling expand)")
+    A, B = self.lora_A.weight, self.lora_B.weight
+    A[r].copy_(k); B[:, r].zero_(); self.rank_mask[r] = 1
+    self._rank, self.candidate = r + 1, None
+    return A, B
+SeLoRALinear._expand_in_place = _expand_in_place
 
 # %% ../nbs/00_layer.ipynb #fb7ad131
 def delta_weight(self:SeLoRALinear)->torch.Tensor:
     "The weight update s·B·A, shape (out_features, in_features)"
-    return (self.lora_B.weight @ self.lora_A.weight) * self.scaling
+    return (self.B @ self.A) * self.scaling
 SeLoRALinear.delta_weight = delta_weight
 
 @torch.no_grad()
@@ -137,10 +177,21 @@ def lora_parameters(layers)->list[nn.Parameter]:
 @torch.no_grad()
 def restore(self:SeLoRALinear, A:torch.Tensor, B:torch.Tensor, alpha:float, initial_rank:int):
     "Rebuild the layer at the rank of saved `A` [r×in] and `B` [out×r], with the saved alpha and initial rank"
-    ref = self.lora_A.weight
+    ref, r = self.lora_A.weight, A.shape[0]
+    if self.capacity is not None and r > self.capacity:
+        raise ValueError(f"saved rank {r} does not fit this layer's capacity={self.capacity}: "
+                         f"make it with capacity >= {r} (or None, which grows without bound)")
     self.alpha, self.initial_rank = float(alpha), int(initial_rank)
     self.scaling = self.alpha / self.initial_rank
-    self._set_weights(nn.Parameter(A.to(ref.device, ref.dtype)), nn.Parameter(B.to(ref.device, ref.dtype)))
+    if self.capacity is None:
+        self._set_weights(nn.Parameter(A.to(ref.device, ref.dtype)), nn.Parameter(B.to(ref.device, ref.dtype)))
+    else:                  # in place: the parameters the optimizer holds stay the same tensors
+        if A.shape != (r, self.in_features) or B.shape != (self.out_features, r):
+            raise ValueError(f"lora_A must be {r}x{self.in_features} and lora_B {self.out_features}x{r}, "
+                             f"got {tuple(A.shape)} and {tuple(B.shape)}")
+        self.lora_A.weight.zero_(); self.lora_A.weight[:r].copy_(A)
+        self.lora_B.weight.zero_(); self.lora_B.weight[:, :r].copy_(B)
+        self.rank_mask.copy_(torch.arange(self.capacity, device=ref.device) < r); self._rank = r
     self.candidate = None
 SeLoRALinear.restore = restore
 
@@ -171,6 +222,9 @@ class PeftLoRALayer:
     base_layer = property(lambda self: self.layer.get_base_layer())
     scaling = property(lambda self: self.layer.scaling[self.adapter])
     rank = property(lambda self: self.lora_A.out_features)
+    capacity = None                                    # peft's tensors change shape when they grow
+    A = property(lambda self: self.lora_A.weight)
+    B = property(lambda self: self.lora_B.weight)
     in_features = property(lambda self: self.base_layer.in_features)
     out_features = property(lambda self: self.base_layer.out_features)
     merged = property(lambda self: self.layer.merged)

@@ -16,13 +16,15 @@ from .pipelines import (load_pipeline, pipeline_family, text_encoders, denoiser,
                               cast_frozen, TRAINED_TEXT_ENCODERS)
 from .objectives import family_draws, family_loss, text_tokenizer, vae_posterior, check_options, flow_options
 from .methods import make_adapter
+from .adapters import Components
 from .config import TrainConfig, method_options, config_changes, RESUMABLE, config_from_args
 from .io import atomic_path, environment
 from .data import run_dataset, epoch_batches, collate_text
 
 # %% auto #0
 __all__ = ['save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'TrainingError', 'plot_training', 'validate', 'Run',
-           'run_optimizer', 'lr_schedule', 'setup', 'build_cache', 'train_step', 'validation_images', 'train', 'main']
+           'optimizer_class', 'run_optimizer', 'lr_schedule', 'setup', 'build_cache', 'train_step', 'validation_images',
+           'train', 'main']
 
 # %% ../nbs/12b_train.ipynb #f2a19579
 def _flatten_optimizer(sd:dict)->tuple[dict, dict]:
@@ -71,14 +73,32 @@ def load_checkpoint(ckpt:Path, adapter, build_optimizer)->tuple:
     adapter.load(ckpt/"adapter.safetensors")      # ranks first, then weights
     opt = build_optimizer()
     with safe_open(str(ckpt/"optimizer.safetensors"), "pt") as f:
-        opt.load_state_dict(_unflatten_optimizer({k: f.get_tensor(k) for k in f.keys()},
-                                                 json.loads(f.metadata()["meta"])))
+        sd = _unflatten_optimizer({k: f.get_tensor(k) for k in f.keys()}, json.loads(f.metadata()["meta"]))
+    opt.load_state_dict(_fit_state(sd, [p for g in opt.param_groups for p in g["params"]], ckpt))
     g = torch.Generator()
     with safe_open(str(ckpt/"rng.safetensors"), "pt") as f: g.set_state(f.get_tensor("generator"))
     return opt, json.loads((ckpt/"train_state.json").read_text()), g
 
 # %% ../nbs/12b_train.ipynb #4ed97700
 class TrainingError(RuntimeError): pass
+
+# %% ../nbs/12b_train.ipynb #e695c5cb
+def _fit_state(sd:dict, params:list, where="the checkpoint")->dict:
+    "Each saved state tensor shaped as its parameter is now: zero-padded, or cut where it holds only zeros (another capacity)"
+    for i, s in sd["state"].items():
+        p = params[int(i)]
+        for k, v in list(s.items()):
+            if not (torch.is_tensor(v) and v.dim() == p.dim() and v.shape != p.shape): continue
+            for d, (n, m) in enumerate(zip(v.shape, p.shape)):
+                if n < m: v = torch.cat([v, v.new_zeros(*[m - n if e == d else x for e, x in enumerate(v.shape)])], d)
+                elif n > m:
+                    if v.narrow(d, m, n - m).any():
+                        raise TrainingError(f"{where}: the optimizer state {k!r} of a {tuple(p.shape)} parameter holds "
+                                            f"{tuple(v.shape)} entries, and those beyond it are not zero: its ranks do "
+                                            "not fit; resume with a capacity at least as large as the run's ranks")
+                    v = v.narrow(d, 0, m)
+            s[k] = v.contiguous()
+    return sd
 
 # %% ../nbs/12b_train.ipynb #ad3b7420
 def _dtypes(pipe, adapter)->dict:
@@ -150,6 +170,7 @@ class Run:
     step_lr:float|None=None             # the learning rate the last step took (of the U-Net's group)
     cache:dict|None=None                # cached VAE posteriors and text embeddings of the training items (`cache_latents`)
     family:str="sd"                     # the pipeline's family (`pipeline_family`): it decides the objective
+    ddp:object=None                     # the adapted models in DDP (a capacity, several processes), else None
 
     @property
     def world(self)->int: return self.acc.num_processes
@@ -162,6 +183,10 @@ class Run:
     def average(self, t:torch.Tensor)->torch.Tensor:
         "`t` averaged over the processes, in place (a no-op in one process)"
         return _process_mean(self.world)(t)
+    @property
+    def data_parallel(self)->str:
+        "How the processes' gradients meet: 'ddp' (accelerate's DDP), 'manual' (one all-reduce after the backward), 'none'"
+        return "ddp" if self.ddp is not None else "manual" if self.world > 1 else "none"
     def share(self, rows):
         "This process's rows of a global batch (of indices, noise or timesteps): every `world`-th from `rank`"
         return rows[self.rank::self.world]
@@ -202,13 +227,29 @@ def _load_models(cfg:TrainConfig, acc):
     return pipe, autocast, scaler
 
 # %% ../nbs/12b_train.ipynb #ad3b74h0
+def optimizer_class(cfg:TrainConfig)->tuple[type, dict]:
+    "The class of config field 'optimizer' and its options beyond lr: (cls, kwargs); a missing package or CUDA is named"
+    kw, wd = dict(betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_epsilon), dict(weight_decay=cfg.adam_weight_decay)
+    name = "adamw" if cfg.optimizer == "adam" and cfg.adam_weight_decay > 0 else cfg.optimizer   # as diffusers' scripts
+    if name == "adam": return torch.optim.Adam, kw
+    if name == "adamw": return torch.optim.AdamW, kw | wd
+    if name == "prodigy":
+        try: from prodigyopt import Prodigy
+        except ImportError: raise TrainingError("config field 'optimizer'='prodigy' needs the prodigyopt package: "
+                                                "pip install prodigyopt") from None
+        return Prodigy, kw | wd
+    if not torch.cuda.is_available():
+        raise TrainingError("config field 'optimizer'='adamw8bit' is bitsandbytes' AdamW8bit, which runs on CUDA only, "
+                            "and this machine has no CUDA device: use 'adamw'")
+    try: import bitsandbytes as bnb
+    except ImportError: raise TrainingError("config field 'optimizer'='adamw8bit' needs the bitsandbytes package: "
+                                            "pip install bitsandbytes") from None
+    return bnb.optim.AdamW8bit, kw | wd
+
 def run_optimizer(cfg:TrainConfig, opts:dict, adapter, all_reduce=None)->torch.optim.Optimizer:
-    "Adam over the adapter (AdamW when adam_weight_decay > 0, as diffusers' scripts), with its own group for text_encoder_lr"
-    kw = dict(lr=opts["lr"], betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_epsilon)
-    if cfg.adam_weight_decay > 0:
-        return adapter.make_optimizer(torch.optim.AdamW, all_reduce, cfg.text_encoder_lr,
-                                      weight_decay=cfg.adam_weight_decay, **kw)
-    return adapter.make_optimizer(torch.optim.Adam, all_reduce, cfg.text_encoder_lr, **kw)
+    "The optimizer of config field 'optimizer' over the adapter, with its own group for text_encoder_lr"
+    cls, kw = optimizer_class(cfg)
+    return adapter.make_optimizer(cls, all_reduce, cfg.text_encoder_lr, lr=opts["lr"], **kw)
 
 def lr_schedule(cfg:TrainConfig, opt:torch.optim.Optimizer, total:int, step:int=0):
     "diffusers' `get_scheduler` for a run of `total` steps, at `step`: a resumed run takes the rate an uninterrupted one would"
@@ -236,8 +277,11 @@ def _enable_checkpointing(pipe, text_encoders:dict):
 # %% ../nbs/12b_train.ipynb #d18029f4
 def _accelerator(cfg:TrainConfig):
     "accelerate's processes and device (the precision is the run's own), once the launch fits the run's config"
-    from accelerate import Accelerator
-    acc = Accelerator(cpu=not torch.cuda.is_available())   # processes and device; the precision is the run's own
+    from accelerate import Accelerator, DistributedDataParallelKwargs
+    # processes and device; the precision is the run's own. DDP (with a capacity, below) leaves buffers alone: the
+    # masks are the same on every process, as every process makes the same growth decisions
+    acc = Accelerator(cpu=not torch.cuda.is_available(),
+                      kwargs_handlers=[DistributedDataParallelKwargs(broadcast_buffers=False)])
     # `accelerate launch --mixed_precision`: refused, not dropped
     if acc.mixed_precision not in ("no", cfg.mixed_precision):
         raise TrainingError(f"accelerate asks for mixed precision {acc.mixed_precision!r} "
@@ -250,6 +294,16 @@ def _accelerator(cfg:TrainConfig):
                             f"= {cfg.grad_accum} × {acc.num_processes}: "
                             "every process takes an equal share of every micro-batch")
     return acc
+
+# %% ../nbs/12b_train.ipynb #697afe3e
+def _data_parallel(cfg:TrainConfig, acc, adapter):
+    "With a capacity on several processes: the adapted models in DDP, through `accelerate.prepare`; else None"
+    if acc.num_processes == 1 or cfg.capacity is None: return None
+    return acc.prepare(Components(adapter.models))    # its forward(fn) runs fn(): `_loss` passes the loss's computation
+
+def _eager_if(cond:bool):
+    "Compiled code set aside for a step (`torch.compiler.set_stance('force_eager')`) if `cond`: a step that measures inside"
+    return torch.compiler.set_stance("force_eager") if cond else nullcontext()
 
 # %% ../nbs/12b_train.ipynb #cb559846
 def _init_batches(cfg:TrainConfig, pipe, ds, n:int)->list[dict]:
@@ -299,15 +353,17 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     torch.manual_seed(cfg.seed)
     for m in text_encoders(pipe): m.requires_grad_(False)    # frozen, but for the adapters below
     tes = {k: getattr(pipe, k) for k in TRAINED_TEXT_ENCODERS[fam] if cfg.train_text_encoder and getattr(pipe, k, None)}
-    adapter = make_adapter(cfg.method, denoiser(pipe), denoiser=denoiser_name(pipe), **tes, **opts["adapter"])
+    fixed = {"capacity": cfg.capacity} if cfg.capacity is not None else {}     # (not a resolved option: resumable)
+    adapter = make_adapter(cfg.method, denoiser(pipe), denoiser=denoiser_name(pipe), **tes, **opts["adapter"], **fixed)
     if cfg.gradient_checkpointing: _enable_checkpointing(pipe, tes)
+    if cfg.torch_compile: denoiser(pipe).compile(backend=cfg.dynamo_backend)   # in place: the pipeline calls it
     all_reduce = _process_mean(acc.num_processes) if acc.num_processes > 1 else None   # same growth on every process
     build_opt = lambda: run_optimizer(cfg, opts, adapter, all_reduce)
     init = (lambda: adapter.initialize(lambda b: family_loss(pipe, b["batch"], b["draws"]), _init_batches(cfg, pipe, train_ds,
                                                                                         adapter.init_batches))) if adapter.init_batches else None
     opt, state, gen, step = _start_or_resume(cfg, out, acc, adapter, opts, build_opt, init)
     run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts,
-              lr_schedule(cfg, opt, total, step), family=fam)
+              lr_schedule(cfg, opt, total, step), family=fam, ddp=_data_parallel(cfg, acc, adapter))
     if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
     # in memory: a resumed run builds it again
     if cfg.cache_latents or cfg.cache_text_embeddings: run.cache = build_cache(run)
@@ -359,8 +415,9 @@ def _rows(x:dict, rows:slice)->dict:
     return {k: tuple(t[rows] for t in v) if isinstance(v, tuple) else v[rows] for k, v in x.items()}
 
 def _loss(run:Run, rows:dict, draws)->torch.Tensor:
-    "The loss of one micro-batch: the family's own (`family_loss`)"
-    return family_loss(run.pipe, rows, draws, run.cfg.snr_gamma, run.cfg.weighting_scheme)
+    "The loss of one micro-batch: the family's own (`family_loss`), through DDP's forward when there is one"
+    f = lambda: family_loss(run.pipe, rows, draws, run.cfg.snr_gamma, run.cfg.weighting_scheme)
+    return run.ddp(f) if run.ddp is not None else f()    # (DDP's backward hooks reduce what its forward ran)
 
 # %% ../nbs/12b_train.ipynb #ad3b7441
 def _average_gradients(run:Run):
@@ -382,9 +439,10 @@ def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tupl
     n, losses = len(mine) // accum, []
     def micro_batches():       # the inputs and draws of each micro-batch
         for m in range(accum): yield _rows(x, slice(m * n, (m + 1) * n)), [d[m * n:(m + 1) * n] for d in draws]
-    with adapter.step(step, accum, run.scaler) as s:   # SeLoRA's probe, DyLoRA's b: across all micro-batches
-        for rows, dr in micro_batches():
-            with run.autocast():
+    with adapter.step(step, accum, run.scaler) as s, _eager_if(run.cfg.torch_compile and not s.plain):
+        for m, (rows, dr) in enumerate(micro_batches()):   # SeLoRA's probe, DyLoRA's b: across all micro-batches
+            # DDP reduces the gradients once, in the last micro-batch's backward
+            with run.autocast(), (run.ddp.no_sync() if run.ddp is not None and m < accum - 1 else nullcontext()):
                 loss = _loss(run, rows, dr)     # diffusion_loss for SD (the family's own objective otherwise)
                 loss_all = run.average(loss.detach().clone()) if run.world > 1 else loss.detach()
                 if not torch.isfinite(loss_all):
@@ -394,8 +452,8 @@ def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tupl
                                         "lower lr or use mixed_precision='no'")
                 s.backward(loss)        # + AdaLoRA's regulariser, / accum (the mean over micro-batches), fp16-scaled
             losses.append(loss_all)
-    # the adapters are small: averaged by us (no DDP, which cannot follow growth)
-    if run.world > 1: _average_gradients(run)
+    # growing tensors: averaged by us in one all-reduce (DDP cannot follow growth); with a capacity, DDP did it
+    if run.data_parallel == "manual": _average_gradients(run)
     if run.cfg.max_grad_norm is not None:          # clip the global norm of the averaged (in fp16: unscaled) gradients
         run.scaler.unscale_(run.opt); nn.utils.clip_grad_norm_(adapter.trainable_parameters(), run.cfg.max_grad_norm)
     scale, run.step_lr = run.scaler.get_scale() if run.scaler.is_enabled() else None, run.opt.param_groups[0]["lr"]
@@ -475,7 +533,7 @@ def _finish(run:Run, step:int, seconds:float)->dict:
     adapter, out, acc = run.adapter, run.out, run.acc
     metrics = dict(steps=step, seconds=seconds, best_val=run.state["best_val"], best_step=run.state["best_step"],
                    val_losses=run.state["val_losses"], total_rank=sum(adapter.rank_map().values()),
-                   parameters=adapter.parameter_counts(), processes=run.world,
+                   parameters=adapter.parameter_counts(), processes=run.world, data_parallel=run.data_parallel,
                    peak_memory_mb=_peak_memory_mb(acc.device), grad_accum=run.cfg.grad_accum,
                    dtypes=_dtypes(run.pipe, adapter), environment=environment(acc.device))
     if run.world > 1:   # a guard, not a hope: every process must hold the same adapter
@@ -490,7 +548,8 @@ def _finish(run:Run, step:int, seconds:float)->dict:
         adapter.export(out/"lora_diffusers.safetensors")
         meta = adapter.state_dict()["meta"]
         (out/"ranks.json").write_text(json.dumps(dict(ranks=adapter.rank_map(), history=meta.get("history") or [],
-                                                      tests=meta.get("tests") or []), indent=1))
+                                                      tests=meta.get("tests") or [])
+                                                 | ({"stops": meta["stops"]} if meta.get("stops") else {}), indent=1))
         (out/"metrics.json").write_text(json.dumps(metrics, indent=1))
         plot_training(out)
     acc.wait_for_everyone()

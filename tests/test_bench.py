@@ -10,7 +10,7 @@ RATIO = {"bench_core.py": ("results", 0, "b_probed_over_plain"), "bench_adapters
          "bench_allreduce.py": ("per tensor / flattened",), "bench_cache.py": ("embedded", "text encoder frozen (latents and text cached)", "ratio"),
          "bench_memory.py": ("ratios", "with checkpointing, probed / plain step"),
          "bench_peft.py": ("models", "llama", "probed_over_plain", "selora"), "bench_train.py": ("selora_over_lora",),
-         "bench_overhead.py": ("ratios", "selora amortised / lora_final")}
+         "bench_overhead.py": ("ratios", "selora amortised / lora_final"), "bench_engines.py": ("ddp / manual",)}
 
 def test_every_script_is_covered():
     assert set(SCRIPTS) == set(RATIO), set(SCRIPTS) ^ set(RATIO)
@@ -37,3 +37,17 @@ def test_quick_mode_writes_nothing_by_default(tmp_path, capsys):
     a = parser("doc", "results_x.json").parse_args(["--quick", "--out", str(tmp_path/"r.json")])
     write(a, {"x": 1.0})
     assert json.loads((tmp_path/"r.json").read_text()) == {"x": 1.0}
+
+def test_gpu_check_smoke(tmp_path):
+    "The prepared GPU check (bench/gpu_check.sh) runs its own code at tiny size on the CPU: every figure it reports is there"
+    out = tmp_path/"gpu.json"
+    r = subprocess.run(["bash", str(ROOT/"bench"/"gpu_check.sh"), "--smoke", "--out", str(out)], capture_output=True, text=True,
+                       timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore", "PYTHON": sys.executable})
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads(out.read_text())
+    assert res["quick"] is True and len(res["environment"]["commit"]) == 40
+    ratios = [*res["step / lora-r4"].values(), *res["probed / plain"].values(), res["capacity / growing"],
+              res["selora / lora-at-selora"], res["compile"]["compiled / eager"]]
+    assert all(isinstance(v, float) and math.isfinite(v) and v > 0 for v in ratios), ratios
+    assert res["compile"]["frames compiled after warm-up, growth included"] == 0     # growth did not recompile
+    assert res["fp16"]["finite"] and len(res["fp16"]["losses"]) == 20
