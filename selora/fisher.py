@@ -93,6 +93,22 @@ class FisherProbe:
         "FI-Ratio FI_exp / FI_orig of every layer that took part in the backward"
         return {n: fi_ratio(o, e) for n, (o, e) in self.scores.items()}
 
+# %% ../nbs/01_fisher.ipynb #c3cd90b0
+class _Tap(torch.autograd.Function):
+    "Identity on a layer's output; its backward hands the output gradient g and the input x, saved by autograd, to the probe"
+    @staticmethod
+    def forward(ctx, out, x, probe, name, layer):
+        ctx.save_for_backward(x)           # saved as autograd saves tensors: recomputed, not kept, under checkpointing
+        ctx.probe, ctx.name, ctx.layer = probe, name, layer
+        ctx.mark_dirty(out)                # an in-place identity: `out` itself comes back, not a view of it
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        ctx.probe._accumulate(ctx.name, ctx.layer, x, g)
+        return g, None, None, None, None   # g passes on unchanged: the model's gradients are those of an unprobed step
+
 # %% ../nbs/01_fisher.ipynb #84c21ebd
 def _enter(self:FisherProbe):
     self.scores = {}; self._reset()
@@ -108,8 +124,7 @@ def _enter(self:FisherProbe):
 def _forward_hook(self:FisherProbe, name):
     def hook(layer, args, out):
         if not (torch.is_grad_enabled() and out.requires_grad): return   # e.g. a no-grad validation pass
-        x = args[0].detach()
-        out.register_hook(lambda g: self._accumulate(name, layer, x, g))
+        return _Tap.apply(out, args[0].detach(), self, name, layer)   # the hook's output replaces the layer's
     return hook
 
 @torch.no_grad()
