@@ -10,19 +10,21 @@ from pathlib import Path
 from fastcore.basics import patch
 from .grow import GROWTH_TESTS, check_threshold
 from .objectives import WEIGHTING_SCHEMES
-from .data import DATASETS, LEGACY_PROMPT
+from .data import DATASETS, LEGACY_PROMPT, INTERPOLATION_MODES
 from .phantom import PHANTOM_PROMPTS, PHANTOM_RENDERER
 from .methods import ADAPTERS, adapter_class
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'EMBEDDED_BLOCK', 'OPTIMIZERS', 'DYNAMO_BACKENDS', 'GROWING', 'MATCHED_SCALE',
-           'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY', 'TrainConfig', 'field_docs',
-           'parse_field', 'config_from_args', 'read_rank_pattern', 'method_options', 'run_field', 'config_changes']
+__all__ = ['PROTOCOLS', 'LR_SCHEDULERS', 'REPORT_TO', 'EMBEDDED_BLOCK', 'OPTIMIZERS', 'DYNAMO_BACKENDS', 'GROWING',
+           'MATCHED_SCALE', 'MATCHED_LR', 'ADALORA_SCHEDULE', 'NO_EFFECT', 'RESUMABLE', 'LEGACY', 'TrainConfig',
+           'field_docs', 'parse_field', 'config_from_args', 'read_rank_pattern', 'method_options', 'run_field',
+           'config_changes']
 
 # %% ../nbs/12_config.ipynb #cc3e0344
 PROTOCOLS = ("paper", "matched")
 # diffusers' get_scheduler
 LR_SCHEDULERS = ("constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts", "polynomial")
+REPORT_TO = ("tensorboard", "wandb", "none")   # diffusers' --report_to integrations taken here (accelerate's trackers)
 
 def _check_training_options(c):
     "The checks of the options named after diffusers' training scripts' (TrainConfig calls it)"
@@ -50,6 +52,14 @@ def _check_training_options(c):
     if c.weighting_scheme not in WEIGHTING_SCHEMES:
         raise bad("weighting_scheme", f"must be one of {', '.join(WEIGHTING_SCHEMES)}")
     if not c.logit_std > 0: raise bad("logit_std", "must be > 0")
+    if c.report_to not in REPORT_TO: raise bad("report_to", f"must be one of {', '.join(REPORT_TO)}")
+    if isinstance(c.resume_from_checkpoint, str) and c.resume_from_checkpoint.lower() == "none":
+        c.resume_from_checkpoint = None                      # diffusers' spelling of "no checkpoint"
+    if c.resume_from_checkpoint == "": raise bad("resume_from_checkpoint", "must be 'latest', a checkpoint folder or None")
+    if not c.resume and c.resume_from_checkpoint not in (None, "latest"):
+        raise ValueError(f"config fields 'resume'=False and 'resume_from_checkpoint'={c.resume_from_checkpoint!r} "
+                         "contradict each other: resume=False starts afresh, and the other names a checkpoint to start "
+                         "from; drop resume=False, or set resume_from_checkpoint=None")
     if c.text_encoder_lr is not None and not c.train_text_encoder:
         raise bad("text_encoder_lr",
                   "is the text encoder's learning rate, but train_text_encoder=False leaves it without adapters")
@@ -58,7 +68,7 @@ def _check_training_options(c):
 EMBEDDED_BLOCK = 8   # the embedded base's VAE works on 8×8 pixel blocks: its resolution is a multiple of 8
 
 def _check_data_options(c):
-    "The checks of the dataset's split and of the resolution the base can draw (TrainConfig calls it)"
+    "The checks of the dataset's split, its training transforms and the resolution the base can draw (TrainConfig calls it)"
     f = c.split_fractions
     if f is not None and (len(f) != 3 or abs(sum(f) - 1) > 1e-6 or
                           not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0 for x in f)):
@@ -67,6 +77,18 @@ def _check_data_options(c):
     if f is not None and c.dataset == "montgomery":
         raise ValueError("config field 'split_fractions' does not apply to montgomery: it has a train and a test split "
                          "(80/20, §3.4) and no val split; leave it None")
+    if c.max_train_samples is not None and c.max_train_samples < 1:
+        raise ValueError(f"config field 'max_train_samples' must be >= 1 or None (all), got {c.max_train_samples!r}")
+    if c.image_interpolation_mode not in INTERPOLATION_MODES:
+        raise ValueError(f"config field 'image_interpolation_mode' must be one of {', '.join(INTERPOLATION_MODES)} "
+                         f"(torchvision's InterpolationMode, as diffusers names them), got {c.image_interpolation_mode!r}")
+    if c.image_interpolation_mode != "bicubic" and c.dataset == "phantom_iu":
+        raise ValueError("config field 'image_interpolation_mode' does nothing with dataset 'phantom_iu': its phantoms "
+                         "are drawn at the resolution and never resized; leave it 'bicubic'")
+    if c.cache_latents and (c.random_flip or not c.center_crop):
+        raise ValueError("config field 'cache_latents' holds one latent per image, encoded once, but "
+                         + ("'random_flip'=True" if c.random_flip else "'center_crop'=False") + " draws another "
+                         + ("flip" if c.random_flip else "crop") + " every epoch: turn one of them off")
     r = c.resolution
     if c.base_model == "embedded" and r % EMBEDDED_BLOCK:
         lo = max(EMBEDDED_BLOCK, r // EMBEDDED_BLOCK * EMBEDDED_BLOCK)
@@ -114,6 +136,12 @@ class TrainConfig:
     caption_column:str = "text"      # hf / imagefolder: the caption column (diffusers' --caption_column)
     # train/val/test fractions, 3 positive numbers summing to 1 (Appendix C.1: [0.7, 0.1, 0.2]); None: the dataset's own
     split_fractions:list|None = None
+    # keep this many items of the training split, picked with the seed as diffusers does (debugging, quicker runs); None: all
+    max_train_samples:int|None = None
+    # the training images' resize filter: nearest, nearest_exact, bilinear, bicubic (every run's so far), box, hamming or lanczos (diffusers')
+    image_interpolation_mode:str = "bicubic"
+    center_crop:bool = True          # crop training images at the centre; False: at random, each epoch (diffusers' default)
+    random_flip:bool = False         # flip training images left-right at random, each epoch (off for X-rays: it swaps sides)
     # "embedded", "tiny" (random, for tests; "tiny-sdxl", "tiny-sd3", "tiny-flux"), a hub id or a local folder
     base_model:str = "embedded"
     seed:int = 0                     # seed for the model's adapters, data order, noise and candidates
@@ -133,7 +161,9 @@ class TrainConfig:
     keep_checkpoints:int = 2         # the newest checkpoints kept (older ones are deleted)
     # no, fp16 or bf16: autocast, and the frozen VAE, U-Net and text encoder in that dtype (adapters stay float32)
     mixed_precision:str = "no"
-    resume:bool = True               # carry on from the last checkpoint in out_dir
+    resume:bool = True               # carry on from a checkpoint (resume_from_checkpoint's); False: start afresh
+    # "latest": out_dir's newest checkpoint, if any; a checkpoint folder (this run's, by name too, or a run's with the same settings); None: afresh
+    resume_from_checkpoint:str|None = "latest"
     overwrite:bool = False           # start over even if out_dir holds a run
     adapter:dict = field(default_factory=dict)   # extra adapter options (e.g. alpha)
     # LoRA: a rank per layer, a dict or a run's ranks.json (or run folder): a SeLoRA run's final allocation, static
@@ -172,6 +202,8 @@ class TrainConfig:
     validation_steps:int|None = None     # draw them every this many steps (None: at each epoch's end)
     num_validation_images:int = 1        # images per validation prompt
     validation_guidance_scale:float = 7.5    # their classifier-free guidance (the embedded base: 1.0)
+    # where step scalars and validation images go besides log.csv: tensorboard (out_dir/tensorboard), wandb (offline) or none
+    report_to:str = "tensorboard"
 
     def __post_init__(self): self._validate()   # the checks: `_validate`, below
 
@@ -319,7 +351,8 @@ def method_options(cfg:TrainConfig, total:int)->dict:
 
 # %% ../nbs/12_config.ipynb #a5174039
 NO_EFFECT = ("resume", "overwrite", "out_dir", "checkpoint_every", "keep_checkpoints",   # change nothing a run computes
-             "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale")
+             "validation_prompts", "validation_steps", "num_validation_images", "validation_guidance_scale",
+             "resume_from_checkpoint", "report_to")
 # may change when a run carries on: a capacity holding the ranks reached computes what the growing run does (`02_grow`)
 RESUMABLE = NO_EFFECT + ("max_steps", "epochs", "capacity", "torch_compile", "dynamo_backend")
 # what a run made before a field existed ran with, where not the field's default

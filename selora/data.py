@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_data.ipynb #da795545
 from __future__ import annotations
-import hashlib, io, re, warnings
+import copy, hashlib, io, re, warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,8 +19,9 @@ from .phantom import phantom_iu
 
 # %% auto #0
 __all__ = ['PATCHGASTRIC_SUBTYPES', 'DATASETS', 'LEGACY_PROMPT', 'iu_xray', 'montgomery_prompt', 'montgomery', 'patchgastric',
-           'folder', 'hf_dataset', 'load_dataset', 'run_dataset', 'run_split_name', 'epoch_batches', 'collate_text',
-           'show_grid', 'plot_token_lengths', 'dataset_card']
+           'folder', 'hf_dataset', 'load_dataset', 'train_split', 'augment_draws', 'EpochView', 'epoch_view',
+           'run_dataset', 'run_split_name', 'epoch_batches', 'collate_text', 'show_grid', 'plot_token_lengths',
+           'dataset_card']
 
 # %% ../nbs/10_data.ipynb #7f15ee36
 _IU_LAYOUT = ("an IU X-Ray root holding either the OpenI layout (report *.xml files, or NLMCXR_reports.tgz, with the "
@@ -396,6 +397,67 @@ def load_dataset(
         raise DataError(f"load_dataset({name!r}) needs root= (the folder holding the data); only 'phantom_iu' needs none")
     return loaders[name](root, split=split, size=size, seed=seed, **kw)
 
+# %% ../nbs/10_data.ipynb #1b5b7416
+_DRAW = 7_919   # keeps the draws below apart from the run's other seeded draws (its split, order and noise)
+
+def _cxr(ds)->CXRDataset|None:
+    "The CXRDataset under any Subsets of `ds` (None if there is none)"
+    while isinstance(ds, torch.utils.data.Subset): ds = ds.dataset
+    return ds if isinstance(ds, CXRDataset) else None
+
+def _with_interpolation(ds, mode:str):
+    "A copy of `ds` (a CXRDataset, or Subsets of one) that resizes with `mode`"
+    if isinstance(ds, torch.utils.data.Subset): return torch.utils.data.Subset(_with_interpolation(ds.dataset, mode), ds.indices)
+    if not isinstance(ds, CXRDataset):
+        raise DataError(f"image_interpolation_mode={mode!r} resizes when a selora dataset reads an image, and "
+                        f"{type(ds).__name__} is not one (a CXRDataset or a Subset of one): resize its images yourself "
+                        "and leave the mode 'bicubic'")
+    out = copy.copy(ds); out.interpolation = mode
+    return out
+
+def train_split(
+    ds,                              # the training split: a `CXRDataset`, a Subset of one, or any Dataset
+    max_train_samples:int|None=None, # keep this many of its items (None: all), drawn with `seed`
+    seed:int=0,                      # the run's seed
+    interpolation:str="bicubic",     # the resize filter of its images (`preprocess`)
+):
+    "The training split as a run trains on it: `max_train_samples` of its items (diffusers' seeded pick), resized with `interpolation`"
+    if interpolation != getattr(_cxr(ds), "interpolation", "bicubic"): ds = _with_interpolation(ds, interpolation)
+    if max_train_samples is None or max_train_samples >= len(ds): return ds
+    keep = sorted(np.random.default_rng([_DRAW, seed]).permutation(len(ds))[:max_train_samples].tolist())
+    if not isinstance(ds, CXRDataset): return torch.utils.data.Subset(ds, keep)
+    out = copy.copy(ds); out.items, out.skipped = [ds.items[i] for i in keep], {}
+    out.counts = Counts(ds.counts); out.counts.add(f"max_train_samples={max_train_samples} (seed {seed})", len(keep))
+    return out
+
+# %% ../nbs/10_data.ipynb #a23a9ff5
+def augment_draws(seed:int, epoch:int, index:int)->tuple[bool, tuple[float, float]]:
+    "Whether item `index` is flipped in `epoch`, and its random crop's offset: drawn from the seed, the epoch and the index alone"
+    r = np.random.default_rng([_DRAW, seed, epoch, index]).random(3)
+    return bool(r[0] < 0.5), (float(r[1]), float(r[2]))
+
+def _cropped(ds, i:int, crop:tuple)->dict:
+    "Item i of a CXRDataset (under any Subsets) read with a random crop's offset"
+    while isinstance(ds, torch.utils.data.Subset): ds, i = ds.dataset, ds.indices[i]
+    return ds.get(i, crop)
+
+class EpochView(torch.utils.data.Dataset):
+    "The training split as one epoch reads it: each item cropped at random (center_crop=False) and flipped (random_flip) as `augment_draws` says"
+    def __init__(self, ds, seed:int, epoch:int, center_crop:bool=True, random_flip:bool=False):
+        if not center_crop and _cxr(ds) is None:
+            raise DataError(f"center_crop=False crops when a selora dataset reads an image, and {type(ds).__name__} "
+                            "is not one (a CXRDataset or a Subset of one)")
+        self.ds, self.seed, self.epoch, self.center_crop, self.random_flip = ds, seed, epoch, center_crop, random_flip
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, i:int)->dict:
+        flip, crop = augment_draws(self.seed, self.epoch, i)
+        it = self.ds[i] if self.center_crop else _cropped(self.ds, i, crop)
+        return (it | {"pixel_values": it["pixel_values"].flip(-1)}) if self.random_flip and flip else it
+
+def epoch_view(ds, seed:int, epoch:int, center_crop:bool=True, random_flip:bool=False):
+    "The training split as `epoch` reads it: `ds` itself with the centre crop and no flip, else its `EpochView`"
+    return ds if center_crop and not random_flip else EpochView(ds, seed, epoch, center_crop, random_flip)
+
 # %% ../nbs/10_data.ipynb #9360338a
 LEGACY_PROMPT = "report"   # the phantom_iu prompt of runs whose config predates the `phantom_prompt` field
 
@@ -403,18 +465,23 @@ def run_dataset(
     cfg,         # a run's config: a `TrainConfig`, or its config.json as a dict
     split:str,   # "train", "val" or "test"
 )->CXRDataset:
-    "The `split` of a run's dataset as its config asks for it, prompts included"
+    "The `split` of a run's dataset as its config asks for it, prompts included (and the training transforms of `train_split`)"
     c = cfg if isinstance(cfg, dict) else asdict(cfg)
     kw = {"prompt": c.get("phantom_prompt", LEGACY_PROMPT)} if c["dataset"] == "phantom_iu" else {}
     if c["dataset"] in ("hf", "imagefolder"):
         kw = {k: c.get(k, v) for k, v in (("image_column", "image"), ("caption_column", "text"))}
     if c.get("split_fractions") is not None: kw["fractions"] = tuple(c["split_fractions"])   # None: the dataset's own
-    return load_dataset(c["dataset"], c.get("data_dir"), split, size=c["resolution"], seed=c["seed"], **kw)
+    ds = load_dataset(c["dataset"], c.get("data_dir"), split, size=c["resolution"], seed=c["seed"], **kw)
+    if split != "train": return ds
+    return train_split(ds, c.get("max_train_samples"), c["seed"], c.get("image_interpolation_mode", "bicubic"))
 
 def run_split_name(cfg, split:str)->str:
-    "A run's `split` as cache files name it: 'test', or 'test-70-10-20' when the run sets its split fractions"
-    f = (cfg if isinstance(cfg, dict) else asdict(cfg)).get("split_fractions")
-    return split + ("" if f is None else "-" + "-".join(f"{round(100 * x, 4):g}" for x in f))
+    "A run's `split` as cache files name it: 'test', or 'test-70-10-20' when the run sets its split fractions (and 'train-n500-lanczos' its training transforms)"
+    c = cfg if isinstance(cfg, dict) else asdict(cfg)
+    f, n, mode = c.get("split_fractions"), c.get("max_train_samples"), c.get("image_interpolation_mode", "bicubic")
+    name = split + ("" if f is None else "-" + "-".join(f"{round(100 * x, 4):g}" for x in f))
+    if split != "train": return name
+    return name + ("" if n is None else f"-n{n}") + ("" if mode == "bicubic" else f"-{mode}")
 
 # %% ../nbs/10_data.ipynb #166560ac
 def epoch_batches(n:int, batch_size:int, seed:int, epoch:int)->list[list[int]]:

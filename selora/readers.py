@@ -18,10 +18,11 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['logger', 'IMAGE_EXTS', 'FRONTAL_VIEWS', 'DataError', 'package_file', 'xrv_file', 'clean_report', 'report_text',
-           'Counts', 'read_dicom', 'load_image', 'image_array', 'preprocess', 'clip_tokenizer', 'TokenizedPrompts',
-           'tokenize_prompts', 'truncate_prompts', 'cache_dir', 'split_studies', 'CXRDataset', 'collate',
-           'index_images', 'read_openi_reports', 'nlmcxr_reports', 'openi_image_key', 'nlmcxr_views', 'iu_items']
+__all__ = ['logger', 'INTERPOLATION_MODES', 'IMAGE_EXTS', 'FRONTAL_VIEWS', 'DataError', 'package_file', 'xrv_file',
+           'clean_report', 'report_text', 'Counts', 'read_dicom', 'load_image', 'image_array', 'preprocess',
+           'clip_tokenizer', 'TokenizedPrompts', 'tokenize_prompts', 'truncate_prompts', 'cache_dir', 'split_studies',
+           'CXRDataset', 'collate', 'index_images', 'read_openi_reports', 'nlmcxr_reports', 'openi_image_key',
+           'nlmcxr_views', 'iu_items']
 
 # %% ../nbs/09_readers.ipynb #bb4cc988
 logger = logging.getLogger("selora.data")
@@ -138,14 +139,24 @@ def image_array(
     return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
 
 # %% ../nbs/09_readers.ipynb #eb64d231
-def _resize_f(a:np.ndarray, w:int, h:int)->np.ndarray:
-    return np.asarray(Image.fromarray(a.astype(np.float32), mode="F").resize((w, h), Image.BICUBIC), dtype=np.float32)
+# torchvision's InterpolationMode values under diffusers' --image_interpolation_mode names, with the PIL filter that
+# torchvision resizes a PIL image with (its `pil_modes_mapping`)
+INTERPOLATION_MODES = dict(nearest=Image.NEAREST, nearest_exact=Image.NEAREST, bilinear=Image.BILINEAR,
+                           bicubic=Image.BICUBIC, box=Image.BOX, hamming=Image.HAMMING, lanczos=Image.LANCZOS)
+
+def _resize_f(a:np.ndarray, w:int, h:int, interpolation:str="bicubic")->np.ndarray:
+    f = INTERPOLATION_MODES[interpolation]
+    return np.asarray(Image.fromarray(a.astype(np.float32), mode="F").resize((w, h), f), dtype=np.float32)
 
 def preprocess(
     img:np.ndarray,  # H×W or H×W×3 float image in [0, 1] (from `load_image`)
-    size:int=224,    # output side; shortest side is resized to it, then centre-cropped
+    size:int=224,    # output side; shortest side is resized to it, then cropped
+    interpolation:str="bicubic",   # the resize filter, a name of `INTERPOLATION_MODES`
+    crop:tuple|None=None,          # None: the centre; (fy, fx) in [0, 1): a random crop's offset, as a share of the room
 )->torch.Tensor:
-    "3×size×size float tensor in [-1, 1]: resize shortest side, centre crop, 3 channels (Appendix B.1)"
+    "3×size×size float tensor in [-1, 1]: resize shortest side, crop (the centre unless `crop`), 3 channels (Appendix B.1)"
+    if interpolation not in INTERPOLATION_MODES:
+        raise DataError(f"unknown interpolation {interpolation!r}; one of {', '.join(INTERPOLATION_MODES)}")
     a = np.asarray(img, dtype=np.float32)
     if a.ndim == 3 and a.shape[2] == 1: a = a[..., 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] != 3):
@@ -154,8 +165,9 @@ def preprocess(
     s = size / min(h, w)
     nh, nw = max(size, round(h * s)), max(size, round(w * s))
     chans = [a] if a.ndim == 2 else [a[..., i] for i in range(3)]
-    if (nh, nw) != (h, w): chans = [_resize_f(c, nw, nh) for c in chans]
-    top, left = (nh - size) // 2, (nw - size) // 2
+    if (nh, nw) != (h, w): chans = [_resize_f(c, nw, nh, interpolation) for c in chans]
+    if crop is None: top, left = (nh - size) // 2, (nw - size) // 2
+    else: top, left = int(crop[0] * (nh - size + 1)), int(crop[1] * (nw - size + 1))   # every offset equally likely
     chans = [c[top:top + size, left:left + size] for c in chans]
     if len(chans) == 1: chans = chans * 3
     return torch.from_numpy(np.stack(chans)).clamp(0, 1).mul(2).sub(1)
@@ -279,23 +291,26 @@ class CXRDataset(Dataset):
         strict:bool=False,      # raise on an unreadable file instead of skipping it
         extra=(),               # item keys returned besides pixel_values, prompt and id
         name:str="", split:str="train", counts:Counts|None=None, split_file:Path|None=None, info:dict|None=None,
+        interpolation:str="bicubic",   # the resize filter (`preprocess`)
     ):
         self.items, self.size, self.strict, self.extra = list(items), size, strict, tuple(extra)
         self.load = load or (lambda it: load_image(it["path"]))
         self.name, self.split, self.counts, self.split_file = name, split, counts or Counts(), split_file
-        self.info, self.skipped = dict(info or {}), {}
+        self.info, self.skipped, self.interpolation = dict(info or {}), {}, interpolation
     def __len__(self): return len(self.items)
     @property
     def prompts(self)->list: return [it["prompt"] for it in self.items]
-    def _get(self, it):
-        return {"pixel_values": preprocess(self.load(it), self.size), "prompt": it["prompt"], "id": it["id"],
-                **{k: it[k] for k in self.extra}}
-    def __getitem__(self, i):
+    def _get(self, it, crop=None):
+        return {"pixel_values": preprocess(self.load(it), self.size, self.interpolation, crop), "prompt": it["prompt"],
+                "id": it["id"], **{k: it[k] for k in self.extra}}
+    def __getitem__(self, i): return self.get(i)
+    def get(self, i:int, crop:tuple|None=None)->dict:
+        "Item i, its image cropped at the centre, or at `crop` (a random crop's offset, `preprocess`)"
         n = len(self.items)
         if not -n <= i < n: raise IndexError(f"index {i} out of range for {n} items")
         for k in range(n):
             it = self.items[(i + k) % n]
-            try: return self._get(it)
+            try: return self._get(it, crop)
             except Exception as e:
                 where = it.get("path", it["id"])
                 if self.strict: raise DataError(f"{where}: cannot read image ({type(e).__name__}: {e})") from e

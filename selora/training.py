@@ -4,7 +4,7 @@
 
 # %% ../nbs/12b_train.ipynb #788f2e32
 from __future__ import annotations
-import csv, dataclasses, functools, itertools, json, os, shutil, time, typing
+import csv, dataclasses, functools, importlib.util, itertools, json, os, shutil, time, typing
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -19,7 +19,7 @@ from .methods import make_adapter
 from .adapters import Components
 from .config import TrainConfig, method_options, config_changes, RESUMABLE, config_from_args
 from .io import atomic_path, environment
-from .data import run_dataset, epoch_batches, collate_text
+from .data import run_dataset, train_split, epoch_view, epoch_batches, collate_text
 
 # %% auto #0
 __all__ = ['save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'TrainingError', 'plot_training', 'validate', 'Run',
@@ -43,8 +43,8 @@ def _unflatten_optimizer(tensors:dict, meta:dict)->dict:
     return {"state": state, "param_groups": meta["param_groups"]}
 
 def save_checkpoint(ckpt_dir:Path, step:int, adapter, optimizer, train_state:dict, generator:torch.Generator,
-                    keep:int=2)->Path:
-    "Write checkpoint-<step> atomically, point `latest` at it, drop older ones beyond `keep`"
+                    keep:int=2, files:tuple=())->Path:
+    "Write checkpoint-<step> atomically (with copies of `files`: the best adapter so far), point `latest` at it, drop older ones beyond `keep`"
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     final, tmp = ckpt_dir/f"checkpoint-{step:07d}", ckpt_dir/f".checkpoint-{step:07d}.tmp"
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
@@ -53,6 +53,7 @@ def save_checkpoint(ckpt_dir:Path, step:int, adapter, optimizer, train_state:dic
     save_file(ot or {"_empty": torch.zeros(0)}, tmp/"optimizer.safetensors", metadata={"meta": json.dumps(om)})
     save_file({"generator": generator.get_state()}, tmp/"rng.safetensors")
     (tmp/"train_state.json").write_text(json.dumps({**train_state, "step": step}))
+    for f in files: shutil.copyfile(f, tmp/Path(f).name)
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
     with atomic_path(ckpt_dir/"latest") as tmp: tmp.write_text(final.name)
@@ -139,12 +140,6 @@ def _trim_log(path:Path, step:int):
     rows = list(csv.reader(path.open()))
     keep = rows[:1] + [r for r in rows[1:] if r and int(r[0]) <= step]
     with atomic_path(path) as tmp, tmp.open("w", newline="") as f: csv.writer(f).writerows(keep)
-
-def _tensorboard(path:Path):
-    "A TensorBoard writer, or None if tensorboard is not installed"
-    try: from torch.utils.tensorboard import SummaryWriter
-    except ImportError: return None
-    return SummaryWriter(str(path))
 
 @torch.no_grad()
 def validate(pipe, ds, cfg:TrainConfig, max_batches:int=8)->float:
@@ -275,13 +270,21 @@ def _enable_checkpointing(pipe, text_encoders:dict):
 
 
 # %% ../nbs/12b_train.ipynb #d18029f4
+def _check_report_to(cfg:TrainConfig):
+    "Stop before anything starts if report_to's package is missing (accelerate would drop its tracker without a word)"
+    pkg = {"tensorboard": "tensorboard", "wandb": "wandb"}.get(cfg.report_to)
+    if pkg is not None and importlib.util.find_spec(pkg) is None:
+        raise TrainingError(f"config field 'report_to'={cfg.report_to!r} needs the {pkg!r} package, which is not installed: "
+                            f"pip install {pkg} (or report_to='none'; log.csv is written either way)")
+
 def _accelerator(cfg:TrainConfig):
-    "accelerate's processes and device (the precision is the run's own), once the launch fits the run's config"
+    "accelerate's processes, device and trackers (`report_to`; the precision is the run's own), once the launch fits the run's config"
     from accelerate import Accelerator, DistributedDataParallelKwargs
-    # processes and device; the precision is the run's own. DDP (with a capacity, below) leaves buffers alone: the
-    # masks are the same on every process, as every process makes the same growth decisions
-    acc = Accelerator(cpu=not torch.cuda.is_available(),
-                      kwargs_handlers=[DistributedDataParallelKwargs(broadcast_buffers=False)])
+    _check_report_to(cfg)
+    # TensorBoard's events go under out_dir (`_start_trackers`). DDP (with a capacity, below) leaves buffers alone:
+    # the masks are the same on every process, as every process makes the same growth decisions
+    acc = Accelerator(cpu=not torch.cuda.is_available(), log_with=None if cfg.report_to == "none" else cfg.report_to,
+                      project_dir=cfg.out_dir, kwargs_handlers=[DistributedDataParallelKwargs(broadcast_buffers=False)])
     # `accelerate launch --mixed_precision`: refused, not dropped
     if acc.mixed_precision not in ("no", cfg.mixed_precision):
         raise TrainingError(f"accelerate asks for mixed precision {acc.mixed_precision!r} "
@@ -294,6 +297,55 @@ def _accelerator(cfg:TrainConfig):
                             f"= {cfg.grad_accum} × {acc.num_processes}: "
                             "every process takes an equal share of every micro-batch")
     return acc
+
+# %% ../nbs/12b_train.ipynb #f4a5e13e
+def _resume_from(cfg:TrainConfig, out:Path)->Path|None:
+    "The checkpoint a run starts from (`resume_from_checkpoint`; 'latest': out_dir's newest, if any), checked; None: afresh"
+    want = cfg.resume_from_checkpoint if cfg.resume else None
+    if want is None or (want == "latest" and cfg.overwrite): return None
+    if want == "latest": return latest_checkpoint(out/"checkpoints")
+    p, field = Path(want), f"config field 'resume_from_checkpoint'={want!r}"
+    if not p.exists() and len(p.parts) == 1: p = out/"checkpoints"/want     # its name alone: this run's (as diffusers)
+    if not p.is_dir():
+        have = sorted(c.name for c in (out/"checkpoints").glob("checkpoint-*")) if (out/"checkpoints").is_dir() else []
+        raise TrainingError(f"{field}: {p} is not a folder; this run's checkpoints ({out/'checkpoints'}): "
+                            f"{', '.join(have) or 'none'}")
+    if not (p/"train_state.json").is_file():
+        inside = ", ".join(sorted(c.name for c in p.iterdir())[:8]) or "nothing"
+        last = latest_checkpoint(p/"checkpoints") if (p/"checkpoints").is_dir() else None
+        raise TrainingError(f"{field}: {p} is not a checkpoint (no train_state.json; it holds {inside})"
+                            + (f"; it is a run folder: pass one of its checkpoints, e.g. {last}" if last else ""))
+    if cfg.overwrite and p.resolve().is_relative_to(out.resolve()):
+        raise TrainingError(f"{field} is in out_dir, which 'overwrite'=True deletes before the run starts: "
+                            "drop overwrite, or start from it in another out_dir")
+    return p
+
+# %% ../nbs/12b_train.ipynb #fa52910a
+_BEST = ("best_adapter.safetensors", "best_lora_diffusers.safetensors")   # the best adapter so far (each checkpoint has a copy)
+
+def _record(cfg:TrainConfig, out:Path, opts:dict, acc):
+    "config.json: the settings, the protocol's choices, and the versions, commit and device the run started with"
+    (out/"config.json").write_text(json.dumps(asdict(cfg) | {"resolved": opts, "environment": environment(acc.device)}, indent=1))
+
+def _adopt(ckpt:Path, out:Path, state:dict)->Path:
+    "Make out_dir the run that `ckpt` continues: the checkpoint in its checkpoints (later ones dropped), its best adapter, its log"
+    ck_dir = out/"checkpoints"
+    if ckpt.resolve().parent != ck_dir.resolve():               # another run's: copied in, with that run's log
+        if state.get("best_step") is not None and not (ckpt/_BEST[0]).is_file():
+            raise TrainingError(f"config field 'resume_from_checkpoint': {ckpt} holds no copy of its run's best adapter "
+                                "(checkpoints made before they did): carry that run on in its own out_dir instead")
+        ck_dir.mkdir(parents=True, exist_ok=True); tmp = ck_dir/f".{ckpt.name}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True); shutil.copytree(ckpt, tmp)
+        shutil.rmtree(ck_dir/ckpt.name, ignore_errors=True); os.replace(tmp, ck_dir/ckpt.name)
+        if (ckpt.parent.parent/"log.csv").is_file(): shutil.copyfile(ckpt.parent.parent/"log.csv", out/"log.csv")
+        ckpt = ck_dir/ckpt.name
+    step = lambda c: json.loads((c/"train_state.json").read_text())["step"]
+    for c in ck_dir.glob("checkpoint-*"):                      # later ones: a future that this run takes again
+        if c != ckpt and (c/"train_state.json").is_file() and step(c) > state["step"]: shutil.rmtree(c)
+    with atomic_path(ck_dir/"latest") as tmp: tmp.write_text(ckpt.name)
+    for f in _BEST:                                            # the best adapter as of the checkpoint
+        if (ckpt/f).is_file(): shutil.copyfile(ckpt/f, out/f)
+    return ckpt
 
 # %% ../nbs/12b_train.ipynb #697afe3e
 def _data_parallel(cfg:TrainConfig, acc, adapter):
@@ -315,36 +367,48 @@ def _init_batches(cfg:TrainConfig, pipe, ds, n:int)->list[dict]:
         out.append(dict(batch=batch, draws=list(family_draws(pipe, len(px), tuple(px.shape[-2:]), g, **flow_options(cfg)))))
     return out
 
-def _start_or_resume(cfg:TrainConfig, out:Path, acc, adapter, opts:dict, build_opt, init=None)->tuple:
-    "(optimizer, train state, generator, step): from the latest checkpoint of a run with the same settings, or new (after `init`)"
+def _start_or_resume(cfg:TrainConfig, out:Path, acc, adapter, opts:dict, build_opt, init=None, ckpt:Path|None=None)->tuple:
+    "(optimizer, train state, generator, step): from checkpoint `ckpt` (`_resume_from`) of a run with the same settings, or new (after `init`)"
     state = dict(epoch=0, batch=0, best_val=None, best_step=None, val_losses=[])
-    ckpt = latest_checkpoint(out/"checkpoints") if cfg.resume else None
-    if ckpt is not None and (diff := config_changes(out, cfg, opts, ignore=RESUMABLE)):
-        raise TrainingError(f"{out} holds a run with other settings ({diff}); "
-                            "pass overwrite=True to start over or choose another out_dir")
     if ckpt is not None:
+        src = ckpt.parent.parent                                    # the run folder that wrote it
+        if src.resolve() != out.resolve() and not (src/"config.json").is_file():
+            raise TrainingError(f"config field 'resume_from_checkpoint': {ckpt} has no config.json beside its checkpoints "
+                                f"folder (in {src}), so its settings are unknown: pass a checkpoint that `train` wrote")
+        if diff := config_changes(out, cfg, opts, ignore=RESUMABLE):
+            raise TrainingError(f"{out} holds a run with other settings ({diff}); "
+                                "pass overwrite=True to start over or choose another out_dir")
+        if diff := config_changes(src, cfg, opts, ignore=RESUMABLE):
+            raise TrainingError(f"config field 'resume_from_checkpoint': {ckpt} is a checkpoint of a run with other "
+                                f"settings ({diff}); it carries on only a run with its settings")
         opt, state, gen = load_checkpoint(ckpt, adapter, build_opt)
+        if acc.is_main_process:
+            _adopt(ckpt, out, state)
+            if not (out/"config.json").is_file(): _record(cfg, out, opts, acc)    # a run started from another's checkpoint
         return opt, state, gen, state["step"]
     if init is not None: init()     # a data-driven initialisation (EVA's), before the optimizer sees the parameters
     opt, gen, step = build_opt(), torch.Generator().manual_seed(cfg.seed), 0
-    if acc.is_main_process:   # the settings, the protocol's choices, and the versions, commit and device it ran with
-        record = asdict(cfg) | {"resolved": opts, "environment": environment(acc.device)}
-        (out/"config.json").write_text(json.dumps(record, indent=1))
+    if acc.is_main_process:   # afresh: checkpoints left in out_dir are of the run this one replaces
+        shutil.rmtree(out/"checkpoints", ignore_errors=True); _record(cfg, out, opts, acc)
     return opt, state, gen, step
 
 # %% ../nbs/12b_train.ipynb #ad3b7432
 def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
-    "Everything `train_step` needs: models, adapter, optimizer, scaler, generator and state, from the latest checkpoint if any"
+    "Everything `train_step` needs: models, adapter, optimizer, scaler, generator and state, from a checkpoint if there is one"
     cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
     out = Path(cfg.out_dir)
     acc = _accelerator(cfg)
+    ckpt = _resume_from(cfg, out)    # checked before anything is deleted, loaded or trained
     _check_out_dir(cfg, out, acc)
     pipe, autocast, scaler = _load_models(cfg, acc)
     fam = check_options(cfg, pipe)
     train_ds, val_ds = datasets or (run_dataset(cfg, "train"), run_dataset(cfg, "val"))
+    train_ds = train_split(train_ds, cfg.max_train_samples, cfg.seed, cfg.image_interpolation_mode)   # (run_dataset's is)
     steps_per_epoch = len(train_ds) // cfg.batch_size
     if steps_per_epoch == 0:
-        raise TrainingError(f"the training split has {len(train_ds)} items, fewer than batch_size={cfg.batch_size}")
+        raise TrainingError(f"the training split has {len(train_ds)} items"
+                            + (f" (max_train_samples={cfg.max_train_samples})" if cfg.max_train_samples else "")
+                            + f", fewer than batch_size={cfg.batch_size}")
     total = min(cfg.max_steps or 10**12, steps_per_epoch * cfg.epochs)
     opts = method_options(cfg, total)   # the protocol's lr, scale and adapter options (recorded in config.json)
     if cfg.lr_warmup_steps >= total:
@@ -359,9 +423,10 @@ def setup(cfg:TrainConfig|dict, datasets:tuple|None=None)->Run:
     if cfg.torch_compile: denoiser(pipe).compile(backend=cfg.dynamo_backend)   # in place: the pipeline calls it
     all_reduce = _process_mean(acc.num_processes) if acc.num_processes > 1 else None   # same growth on every process
     build_opt = lambda: run_optimizer(cfg, opts, adapter, all_reduce)
-    init = (lambda: adapter.initialize(lambda b: family_loss(pipe, b["batch"], b["draws"]), _init_batches(cfg, pipe, train_ds,
-                                                                                        adapter.init_batches))) if adapter.init_batches else None
-    opt, state, gen, step = _start_or_resume(cfg, out, acc, adapter, opts, build_opt, init)
+    view0 = epoch_view(train_ds, cfg.seed, 0, cfg.center_crop, cfg.random_flip)   # what the first steps read
+    init = (lambda: adapter.initialize(lambda b: family_loss(pipe, b["batch"], b["draws"]),
+                                       _init_batches(cfg, pipe, view0, adapter.init_batches))) if adapter.init_batches else None
+    opt, state, gen, step = _start_or_resume(cfg, out, acc, adapter, opts, build_opt, init, ckpt)
     run = Run(cfg, out, acc, pipe, adapter, opt, scaler, autocast, gen, state, step, train_ds, val_ds, total, opts,
               lr_schedule(cfg, opt, total, step), family=fam, ddp=_data_parallel(cfg, acc, adapter))
     if "grad_scaler" in state: scaler.load_state_dict(state["grad_scaler"])    # the loss scale, as it was
@@ -387,6 +452,10 @@ def build_cache(run:Run, batch_size:int=16)->dict:
     return {k: (torch.cat(v) if v else None) if k != "size" else v for k, v in out.items()}
 
 # %% ../nbs/12b_train.ipynb #6a0ea6a8
+def _train_view(run:Run, epoch:int):
+    "The training split as `epoch` reads it: with the run's random crops and flips, if any (`epoch_view`)"
+    return epoch_view(run.train_ds, run.cfg.seed, epoch, run.cfg.center_crop, run.cfg.random_flip)
+
 def _needs_data(run:Run)->bool:
     return not (run.cache and run.cache["mean"] is not None and run.cache["cond"] is not None)
 
@@ -394,14 +463,16 @@ def _loader(run:Run, batches:list[list[int]]):
     "This process's share of each global batch, read and collated by a DataLoader with `dataloader_num_workers` workers"
     if not _needs_data(run): return itertools.repeat(None)      # all cached: nothing to read
     share = [run.share(b) for b in batches]                     # the global batches split as train_step splits them
-    return torch.utils.data.DataLoader(run.train_ds, batch_sampler=share, num_workers=run.cfg.dataloader_num_workers,
+    ds = _train_view(run, run.state["epoch"])                   # with this epoch's crops and flips, if any
+    return torch.utils.data.DataLoader(ds, batch_sampler=share, num_workers=run.cfg.dataloader_num_workers,
                                        collate_fn=functools.partial(collate_text, tokenizer=run.tokenizer))
 
 def _inputs(run:Run, idx:list[int], loaded:tuple|None=None)->tuple[dict, tuple]:
     "diffusion_loss's inputs for dataset items `idx`: images and token ids (`loaded` by `_loader`, or read here), or cached; and the size"
     c, x = run.cache or {}, {}
     if _needs_data(run):                                        # something to read from the dataset
-        px, ids = loaded if loaded is not None else collate_text([run.train_ds[i] for i in idx], run.tokenizer)
+        ds = _train_view(run, run.state["epoch"])               # with this epoch's crops and flips, if any
+        px, ids = loaded if loaded is not None else collate_text([ds[i] for i in idx], run.tokenizer)
         text = "input_ids" if torch.is_tensor(ids) else "prompts"    # SDXL, SD3 and Flux encode the prompts
         x = {k: v for k, v, cached in (("pixel_values", px, c.get("mean")), (text, ids, c.get("cond")))
              if cached is None}
@@ -484,27 +555,33 @@ def _pad_log(path:Path):
         with atomic_path(path) as tmp, tmp.open("w", newline="") as f: csv.writer(f).writerows(rows)
 
 def _open_logs(out:Path, step:int, main:bool)->tuple:
-    "log.csv (cut back to `step`, so that the steps after a checkpoint are redone, not duplicated) and a TensorBoard writer"
+    "log.csv, cut back to `step` (so that the steps after a checkpoint are redone, not duplicated), and its writer"
     if main: _trim_log(out/"log.csv", step); _pad_log(out/"log.csv")
     log_f = open(out/"log.csv" if main else os.devnull, "a", newline=""); log = csv.writer(log_f)
-    if step == 0: log.writerow(_LOG_COLUMNS)
-    return log_f, log, _tensorboard(out/"tensorboard") if main else None
+    if log_f.tell() == 0: log.writerow(_LOG_COLUMNS)     # a new file
+    return log_f, log
 
-def _log_step(log, tb, bar, step:int, epoch:int, loss:float, run:Run, events:dict|None, seconds:float):
-    "One row of log.csv, TensorBoard's scalars and the progress bar's postfix"
+def _start_trackers(run:Run):
+    "accelerate's trackers of `report_to`, on the main process: TensorBoard in out_dir/tensorboard, or wandb offline in out_dir/wandb"
+    cfg, out = run.cfg, run.out
+    if cfg.report_to == "none" or not run.acc.is_main_process: return
+    if cfg.report_to == "tensorboard": return run.acc.init_trackers("tensorboard")   # logging_dir out_dir + its name
+    kw = dict(dir=str(out), name=out.resolve().name, mode=os.environ.get("WANDB_MODE", "offline"))   # `wandb sync` uploads it
+    run.acc.init_trackers("selora", config=asdict(cfg) | {"resolved": run.opts}, init_kwargs={"wandb": kw})
+
+def _log_step(log, bar, step:int, epoch:int, loss:float, run:Run, events:dict|None, seconds:float):
+    "One row of log.csv, the trackers' scalars and the progress bar's postfix"
     ranks, lr, n = run.adapter.rank_map(), run.step_lr, run.adapter.num_trainable()
     pm = _peak_memory_mb(run.acc.device)          # the peak so far: CUDA's allocated on a GPU, else the process's RSS
     log.writerow([step, epoch, f"{loss:.6f}", lr, sum(ranks.values()), n, f"{seconds:.4f}",
                   json.dumps({k: v for k, v in events.items() if v}) if events else "",
                   f"{pm.get('cuda_max_allocated', pm['max_rss']):.1f}"])
     bar.update(1); bar.set_postfix(loss=f"{loss:.4f}", total_rank=sum(ranks.values()))
-    if tb is not None:
-        for k, v in (("loss", loss), ("lr", lr), ("total_rank", sum(ranks.values())), ("trainable", n)):
-            tb.add_scalar(k, v, step)
+    run.acc.log(dict(loss=loss, lr=lr, total_rank=sum(ranks.values()), trainable=n), step=step)   # (none: nothing)
 
 # %% ../nbs/12b_train.ipynb #ad3b745v
-def validation_images(run:Run, step:int, tb=None, inference_steps:int=25)->Path|None:
-    "The validation prompts drawn with the adapter as it is at `step`: a PNG grid in out_dir/validation, and TensorBoard images"
+def validation_images(run:Run, step:int, inference_steps:int=25)->Path|None:
+    "The validation prompts drawn with the adapter as it is at `step`: a PNG grid in out_dir/validation, and the trackers' images"
     cfg, pipe = run.cfg, run.pipe
     if not cfg.validation_prompts or not run.acc.is_main_process: return None
     import numpy as np
@@ -524,7 +601,12 @@ def validation_images(run:Run, step:int, tb=None, inference_steps:int=25)->Path|
     f = run.out/"validation"/f"step-{step:07d}.png"
     with atomic_path(f) as tmp:
         make_image_grid(imgs, rows=len(cfg.validation_prompts), cols=cfg.num_validation_images).save(tmp)
-    if tb is not None: tb.add_images("validation", np.stack([np.asarray(i) for i in imgs]), step, dataformats="NHWC")
+    for t in run.acc.trackers:                  # as diffusers' scripts log them
+        if t.name == "tensorboard":
+            t.writer.add_images("validation", np.stack([np.asarray(i) for i in imgs]), step, dataformats="NHWC")
+        elif t.name == "wandb":
+            import wandb
+            t.log({"validation": [wandb.Image(im, caption=p) for im, p in zip(imgs, prompts)]}, step=step)
     return f
 
 # %% ../nbs/12b_train.ipynb #ad3b7453
@@ -535,6 +617,7 @@ def _finish(run:Run, step:int, seconds:float)->dict:
                    val_losses=run.state["val_losses"], total_rank=sum(adapter.rank_map().values()),
                    parameters=adapter.parameter_counts(), processes=run.world, data_parallel=run.data_parallel,
                    peak_memory_mb=_peak_memory_mb(acc.device), grad_accum=run.cfg.grad_accum,
+                   train_items=len(run.train_ds),                 # the training split's items (max_train_samples)
                    dtypes=_dtypes(run.pipe, adapter), environment=environment(acc.device))
     if run.world > 1:   # a guard, not a hope: every process must hold the same adapter
         flat = torch.cat([p.detach().flatten() for p in adapter.trainable_parameters()])
@@ -561,11 +644,13 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
     from tqdm.auto import tqdm
     run = setup(cfg, datasets)
     cfg, out, state, adapter, main = run.cfg, run.out, run.state, run.adapter, run.acc.is_main_process
-    step, log_f, log, tb = run.start_step, *_open_logs(out, run.start_step, main)
+    step, (log_f, log) = run.start_step, _open_logs(out, run.start_step, main)
+    _start_trackers(run)                 # report_to: TensorBoard, wandb or none
     def save():
         if run.scaler.is_enabled(): state["grad_scaler"] = run.scaler.state_dict()
         log_f.flush()
-        if main: save_checkpoint(out/"checkpoints", step, adapter, run.opt, state, run.gen, keep=cfg.keep_checkpoints)
+        best = [out/f for f in _BEST] if state["best_step"] is not None else []   # the best adapter so far, with it
+        if main: save_checkpoint(out/"checkpoints", step, adapter, run.opt, state, run.gen, cfg.keep_checkpoints, best)
     def validate_and_keep():   # the validation loss of the current adapter; the best one is kept (§3.5)
         v = validate(run.pipe, run.val_ds, cfg)
         state["val_losses"].append([step, v])
@@ -582,12 +667,12 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
                 t_step = time.perf_counter()
                 loss, events = train_step(run, batches[b], step, loaded)
                 step += 1; state["batch"] = b + 1
-                _log_step(log, tb, bar, step, epoch, loss.item(), run, events, time.perf_counter() - t_step)
-                if cfg.validation_steps and step % cfg.validation_steps == 0: validation_images(run, step, tb)
+                _log_step(log, bar, step, epoch, loss.item(), run, events, time.perf_counter() - t_step)
+                if cfg.validation_steps and step % cfg.validation_steps == 0: validation_images(run, step)
                 if step % cfg.checkpoint_every == 0: save()
             if state["batch"] >= len(batches):      # epoch done: validate, keep the best, checkpoint
                 validate_and_keep()
-                if cfg.validation_steps is None: validation_images(run, step, tb)
+                if cfg.validation_steps is None: validation_images(run, step)
                 state["epoch"], state["batch"] = epoch + 1, 0
                 save()
         # stopped (max_steps) inside an epoch: the last steps are validated too, and may be the best
@@ -596,7 +681,7 @@ def train(cfg:TrainConfig|dict, progress:bool=True, datasets:tuple|None=None)->d
         save()   # the end: a longer run can carry on
     finally:
         bar.close(); log_f.close()
-        if tb is not None: tb.close()
+        for t in run.acc.trackers: t.finish()     # (not end_training: it would end the process group too)
     return _finish(run, step, time.time() - t0)
 
 # %% ../nbs/12b_train.ipynb #46a4ef3c

@@ -7,12 +7,12 @@ from safetensors import safe_open
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-def make_folder(root:Path, n_train=24, n_val=8, n_test=0):
-    "A captioned image folder (imagefolder metadata.jsonl with a split column) of simple shapes"
+def make_folder(root:Path, n_train=24, n_val=8, n_test=0, shape=(32, 32)):
+    "A captioned image folder (imagefolder metadata.jsonl with a split column) of simple shapes, `shape` pixels each"
     root.mkdir(parents=True, exist_ok=True)
     rng, rows = np.random.default_rng(0), []
     for i in range(n_train + n_val + n_test):
-        a = np.zeros((32, 32), np.uint8); x, y = rng.integers(4, 20, 2); a[y:y + 10, x:x + 10] = 255
+        a = np.zeros(shape, np.uint8); x, y = rng.integers(4, 20, 2); a[y:y + 10, x:x + 10] = 255
         Image.fromarray(a).save(root/f"{i}.png")
         rows.append({"file_name": f"{i}.png", "text": f"a square at {x} {y}", "split": "train" if i < n_train else "val" if i < n_train + n_val else "test"})
     (root/"metadata.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
