@@ -68,6 +68,24 @@ def latest_checkpoint(ckpt_dir:Path)->Path|None:
     done = [c for c in sorted(ckpt_dir.glob("checkpoint-*")) if (c/"train_state.json").exists()]
     return done[-1] if done else None
 
+# %% ../nbs/12b_train.ipynb #e695c5cb
+def _fit_state(sd:dict, params:list, where="the checkpoint")->dict:
+    "Each saved state tensor shaped as its parameter is now: zero-padded, or cut where it holds only zeros (another capacity)"
+    for i, s in sd["state"].items():
+        p = params[int(i)]
+        for k, v in list(s.items()):
+            if not (torch.is_tensor(v) and v.dim() == p.dim() and v.shape != p.shape): continue
+            for d, (n, m) in enumerate(zip(v.shape, p.shape)):
+                if n < m: v = torch.cat([v, v.new_zeros(*[m - n if e == d else x for e, x in enumerate(v.shape)])], d)
+                elif n > m:
+                    if v.narrow(d, m, n - m).any():
+                        raise ValueError(f"{where}: the optimizer state {k!r} of a {tuple(p.shape)} parameter holds "
+                                            f"{tuple(v.shape)} entries, and those beyond it are not zero: its ranks do "
+                                            "not fit; resume with a capacity at least as large as the run's ranks")
+                    v = v.narrow(d, 0, m)
+            s[k] = v.contiguous()
+    return sd
+
 # %% ../nbs/12b_train.ipynb #f2a195s0
 def load_checkpoint(ckpt:Path, adapter, build_optimizer)->tuple:
     "Restore adapter (ranks first), then a new optimizer and its state; returns (optimizer, train_state, generator)"
@@ -82,24 +100,6 @@ def load_checkpoint(ckpt:Path, adapter, build_optimizer)->tuple:
 
 # %% ../nbs/12b_train.ipynb #4ed97700
 class TrainingError(RuntimeError): pass
-
-# %% ../nbs/12b_train.ipynb #e695c5cb
-def _fit_state(sd:dict, params:list, where="the checkpoint")->dict:
-    "Each saved state tensor shaped as its parameter is now: zero-padded, or cut where it holds only zeros (another capacity)"
-    for i, s in sd["state"].items():
-        p = params[int(i)]
-        for k, v in list(s.items()):
-            if not (torch.is_tensor(v) and v.dim() == p.dim() and v.shape != p.shape): continue
-            for d, (n, m) in enumerate(zip(v.shape, p.shape)):
-                if n < m: v = torch.cat([v, v.new_zeros(*[m - n if e == d else x for e, x in enumerate(v.shape)])], d)
-                elif n > m:
-                    if v.narrow(d, m, n - m).any():
-                        raise TrainingError(f"{where}: the optimizer state {k!r} of a {tuple(p.shape)} parameter holds "
-                                            f"{tuple(v.shape)} entries, and those beyond it are not zero: its ranks do "
-                                            "not fit; resume with a capacity at least as large as the run's ranks")
-                    v = v.narrow(d, 0, m)
-            s[k] = v.contiguous()
-    return sd
 
 # %% ../nbs/12b_train.ipynb #ad3b7420
 def _dtypes(pipe, adapter)->dict:
