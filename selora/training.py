@@ -533,8 +533,8 @@ def train_step(run:Run, batch:list[int], step:int, loaded:tuple|None=None)->tupl
     run.sched.step()                                 # the next step's learning rate
     def again():        # the step's forward+backward once more, same batch and draws (growth_test="released")
         s = adapter.step(step, accum, run.scaler)    # its backward only: the probe is the grower's own here
-        for rows, dr in micro_batches():
-            with run.autocast(): s.backward(_loss(run, rows, dr))
+        for rows, dr in micro_batches():   # (eager: the grower's probe measures this pass)
+            with run.autocast(), _eager_if(run.cfg.torch_compile): s.backward(_loss(run, rows, dr))
     events = adapter.after_step(step, closure=again)        # growth (SeLoRA), rank allocation (AdaLoRA)
     run.opt.zero_grad(set_to_none=True)
     # the same on every process: their gradients were averaged first
