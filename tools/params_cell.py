@@ -34,7 +34,9 @@ def lines()->list[str]:
     from selora.config import TrainConfig, field_docs
     fields, docs, default = {f.name: f for f in dataclasses.fields(TrainConfig)}, field_docs(), TrainConfig()
     order = list(FIRST) + [n for n in fields if n not in FIRST and n not in LEFT_OUT]
-    rows = [(n, str(fields[n].type).replace(" ", "").removesuffix("|None"), getattr(default, n), docs[n]) for n in order]
+    # a comment of several lines above its field becomes one line: a line break would leave code outside the comment
+    rows = [(n, str(fields[n].type).replace(" ", "").removesuffix("|None"), getattr(default, n), " ".join(docs[n].split()))
+            for n in order]
     rows += EVAL
     width = max(len(f"{n}: {t} = {_literal(v)}") for n, t, v, _ in rows)
     return [f"{n}: {t} = {_literal(v)}".ljust(width) + f"  # {h}" for n, t, v, h in rows]
