@@ -14,21 +14,22 @@ from .study import run_status, sweep, growth_curves, paired_verdict
 # %% auto #0
 __all__ = ['DEPENDENT_ARMS', 'StudyPlan', 'independent_arms', 'run_dir', 'run_params', 'final_val', 'tuning_state',
            'trainable_count', 'dependent_arms', 'next_runs', 'run_study', 'study_main', 'study_table', 'tuning_table',
-           'budget_check', 'frontier_at', 'frontier_pairs', 'growth_settled', 'settled_verdict', 'memory_time',
-           'plot_memory']
+           'budget_check', 'budget_orders_arms', 'frontier_at', 'frontier_pairs', 'growth_settled', 'settled_verdict',
+           'memory_time', 'plot_memory']
 
 # %% ../nbs/15a_plan.ipynb #41f4422f
 @dataclass
 class StudyPlan:
     "The decisive study's settings: budgets, seeds, the learning-rate grid and the parameters shared by every run"
     root:str = "runs/study31"             # where the runs go: tune/, tune-full/ and verdict/ below it
-    steps:int = 2400                      # a verdict run's optimizer steps (6 epochs at batch 8), cosine to 0
-    tuning_steps:int = 800                # a tuning run's (budget_check shows that it ranks rates as `steps` does)
+    steps:int = 800                       # a verdict run's optimizer steps (2 epochs at batch 8), cosine to 0
+    tuning_steps:int = 800                # a tuning run's: the verdict budget, so rates are tuned where they are used
+    check_steps:int = 2400                # the budget checks' longer budget (tune-full/)
     seeds:tuple = (0, 1, 2, 3, 4)         # verdict seeds
     tuning_seeds:tuple = (100, 101)       # learning rates are chosen on these, never on verdict seeds
     lr_factors:tuple = (0.5, 1.0, 2.0)    # the first grid, around the method's MATCHED_LR: 2× steps
     max_extend:int = 2                    # how often the grid may grow by 2× past a winning edge
-    budget_check:tuple = ("lora-r4", "selora-lam1.1")   # arms tuned at the full budget too
+    budget_check:tuple = ("lora-r4", "selora-lam1.1", "random-lam1.1")   # arms tuned at check_steps too
     reference:str = "selora-lam1.1"       # the arm whose allocation the dependent arms take
     n_per_prompt:int = 4                  # a verdict run's evaluation images per test prompt
     params:dict = field(default_factory=lambda: dict(   # every run's notebook parameters besides the arm's
@@ -53,7 +54,7 @@ def run_dir(plan:StudyPlan, kind:str, arm:str, seed:int, lr:float|None=None)->Pa
 
 def run_params(plan:StudyPlan, kind:str, arm:str, arm_params:dict, seed:int, lr:float)->dict:
     "One run's notebook parameters"
-    steps = plan.tuning_steps if kind == "tune" else plan.steps
+    steps = {"tune": plan.tuning_steps, "tune-full": plan.check_steps}.get(kind, plan.steps)
     return (plan.params | arm_params | dict(seed=seed, lr=float(lr), max_steps=steps, evaluate=kind == "verdict",
                                             out_dir=str(run_dir(plan, kind, arm, seed, lr)))
             | (dict(n_per_prompt=plan.n_per_prompt) if kind == "verdict" else {}))
@@ -100,14 +101,14 @@ def dependent_arms(plan:StudyPlan, seed:int)->dict|None:
 
 # %% ../nbs/15a_plan.ipynb #fa2436f4
 def next_runs(plan:StudyPlan)->list[dict]:
-    "Every run whose inputs are known and that is not done: tuning first, then verdicts (notebook parameters)"
-    tune, verdict = [], []
+    "Every run whose inputs are known and that is not done: tuning, then verdicts, then budget checks (notebook parameters)"
+    tune, verdict, check = [], [], []
     def arm_runs(arm, params, per_seed=None):
         st = tuning_state(plan, arm, params["method"])
         tune.extend(run_params(plan, "tune", arm, params, s, lr) for lr, s in st["todo"])
         if arm in plan.budget_check:
             full = tuning_state(plan, arm, params["method"], "tune-full")
-            tune.extend(run_params(plan, "tune-full", arm, params, s, lr) for lr, s in full["todo"])
+            check.extend(run_params(plan, "tune-full", arm, params, s, lr) for lr, s in full["todo"])
         if st["lr"] is not None:
             for s in plan.seeds:
                 p = params if per_seed is None else per_seed(s)
@@ -117,12 +118,12 @@ def next_runs(plan:StudyPlan)->list[dict]:
     if ref0 is not None:
         for arm in DEPENDENT_ARMS:
             arm_runs(arm, ref0[arm], lambda s, arm=arm: (dependent_arms(plan, s) or {}).get(arm))
-    for r in tune + verdict:           # a finished run made with other parameters is not the run asked for
+    for r in tune + verdict + check:   # a finished run made with other parameters is not the run asked for
         if run_status(r["out_dir"]) == "done" and (old := _params(r["out_dir"])) and old != json.loads(json.dumps(r)):
             diff = ", ".join(f"{k} (run: {old.get(k)!r}, now: {v!r})" for k, v in r.items() if old.get(k) != v)
             raise ValueError(f"{r['out_dir']} holds a finished run with other parameters: {diff}. "
                              "Use another root for another plan, or delete the run to redo it")
-    return [r for r in tune + verdict if run_status(r["out_dir"]) != "done"]
+    return [r for r in tune + verdict + check if run_status(r["out_dir"]) != "done"]
 
 def _params(run)->dict:
     p = Path(run)/"params.json"
@@ -187,7 +188,7 @@ def tuning_table(plan:StudyPlan, kind:str="tune")->pd.DataFrame:
     return pd.DataFrame(rows, columns=["arm", "lr", "seeds", "mean_final_val", "chosen"])
 
 def budget_check(plan:StudyPlan)->pd.DataFrame:
-    "For each budget_check arm: the rate chosen at tuning_steps and at steps, and whether the two budgets order the rates alike"
+    "For each budget_check arm: the rate chosen and its mean loss at tuning_steps and at check_steps, and whether the budgets order the rates alike"
     rows = []
     for arm in plan.budget_check:
         m = independent_arms()[arm]["method"]
@@ -197,8 +198,16 @@ def budget_check(plan:StudyPlan)->pd.DataFrame:
                       if len(common) > 1 else [None])[0]
         rows.append(dict(arm=arm, lr_short=short["lr"], lr_full=full["lr"], rates_compared=len(common),
                          same_choice=None if None in (short["lr"], full["lr"]) else short["lr"] == full["lr"],
-                         same_order=same_order))
+                         same_order=same_order, val_short=short["means"].get(short["lr"]),
+                         val_full=full["means"].get(full["lr"])))
     return pd.DataFrame(rows)
+
+def budget_orders_arms(bc:pd.DataFrame)->dict:
+    "Whether both budgets order budget_check's arms alike, each at its own chosen rate: {'short', 'full': arms best first, 'same'}"
+    d = bc.dropna(subset=["val_short", "val_full"])
+    short, full = d.sort_values("val_short").arm.tolist(), d.sort_values("val_full").arm.tolist()
+    return dict(short=short, full=full, same=short == full if len(d) > 1 else None)
+
 
 # %% ../nbs/15a_plan.ipynb #6a54dd12
 def frontier_at(table:pd.DataFrame, params:float, seed:int, y:str="final_val", family:str="lora-r")->float:
