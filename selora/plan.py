@@ -31,6 +31,7 @@ class StudyPlan:
     max_extend:int = 2                    # how often the grid may grow by 2× past a winning edge
     budget_check:tuple = ("lora-r4", "selora-lam1.1", "random-lam1.1")   # arms tuned at check_steps too
     reference:str = "selora-lam1.1"       # the arm whose allocation the dependent arms take
+    first:tuple = ("selora-lam1.1", "lora-r1", "random-lam1.1")   # verdict runs done first (the dependent arms wait on two)
     n_per_prompt:int = 4                  # a verdict run's evaluation images per test prompt
     params:dict = field(default_factory=lambda: dict(   # every run's notebook parameters besides the arm's
         protocol="matched", lr_scheduler="cosine", dataset="phantom_iu", base_model="embedded", epochs=1000,
@@ -123,6 +124,8 @@ def next_runs(plan:StudyPlan)->list[dict]:
             diff = ", ".join(f"{k} (run: {old.get(k)!r}, now: {v!r})" for k, v in r.items() if old.get(k) != v)
             raise ValueError(f"{r['out_dir']} holds a finished run with other parameters: {diff}. "
                              "Use another root for another plan, or delete the run to redo it")
+    arm = lambda r: Path(r["out_dir"]).parent.name
+    verdict.sort(key=lambda r: plan.first.index(arm(r)) if arm(r) in plan.first else len(plan.first))   # stable
     return [r for r in tune + verdict + check if run_status(r["out_dir"]) != "done"]
 
 def _params(run)->dict:
@@ -130,15 +133,16 @@ def _params(run)->dict:
     return json.loads(p.read_text()) if p.is_file() else {}
 
 # %% ../nbs/15a_plan.ipynb #3b3017eb
-def run_study(plan:StudyPlan, workers:int=1, max_rounds:int|None=None, print_fn=print, **sweep_kw)->int:
-    "Run the plan to its end (resumable): returns the number of runs that failed in the last round"
-    rounds, failed = 0, 0
-    while (todo := next_runs(plan)) and (max_rounds is None or rounds < max_rounds):
-        res = sweep(todo, gpus=sweep_kw.pop("gpus", [None] * workers), print_fn=print_fn, **sweep_kw)
-        failed = sum(r["status"] != "done" for r in res); rounds += 1
-        if failed == len(res): break           # nothing moved: stop rather than loop on failures
-    print_fn(f"study: {len(next_runs(plan))} runs left after {rounds} round(s)")
-    return failed
+def run_study(plan:StudyPlan, workers:int=1, max_rounds:int|None=None, batch:int|None=None, print_fn=print, **sweep_kw)->int:
+    "Run the plan to its end (resumable), `batch` runs a round (default 2 × workers): returns the number of runs that failed"
+    rounds, failed, gpus = 0, set(), sweep_kw.pop("gpus", [None] * workers)
+    while max_rounds is None or rounds < max_rounds:       # re-planned every round: dependent arms join as soon as they can
+        todo = [r for r in next_runs(plan) if r["out_dir"] not in failed][:batch or 2 * workers]
+        if not todo: break
+        res = sweep(todo, gpus=gpus, print_fn=print_fn, **sweep_kw); rounds += 1
+        failed |= {r["out_dir"] for r, st in zip(todo, res) if st["status"] != "done"}   # not retried in this call
+    print_fn(f"study: {len(next_runs(plan))} runs left after {rounds} round(s), {len(failed)} failed")
+    return len(failed)
 
 # %% ../nbs/15a_plan.ipynb #2cbd27c2
 def study_main(argv=None):
