@@ -12,10 +12,10 @@ import numpy as np, pandas as pd
 from .study import run_status, sweep, growth_curves, paired_verdict
 
 # %% auto #0
-__all__ = ['DEPENDENT_ARMS', 'StudyPlan', 'independent_arms', 'run_dir', 'run_params', 'final_val', 'tuning_state',
+__all__ = ['DEPENDENT_ARMS', 'CLAIMS', 'StudyPlan', 'independent_arms', 'run_dir', 'run_params', 'final_val', 'tuning_state',
            'trainable_count', 'dependent_arms', 'next_runs', 'run_study', 'study_main', 'study_table', 'tuning_table',
-           'budget_check', 'budget_orders_arms', 'frontier_at', 'frontier_pairs', 'growth_settled', 'settled_verdict',
-           'memory_time', 'plot_memory']
+           'budget_check', 'budget_orders_arms', 'frontier_at', 'frontier_pairs', 'claim_verdicts', 'plot_frontier',
+           'growth_settled', 'settled_verdict', 'memory_time', 'plot_memory']
 
 # %% ../nbs/15a_plan.ipynb #41f4422f
 @dataclass
@@ -225,6 +225,52 @@ def frontier_pairs(table:pd.DataFrame, arm:str, y:str="final_val", family:str="l
     "({seed: the arm's y}, {seed: the family's frontier at the arm's size}), for paired_verdict"
     a = table[table.arm == arm].set_index("seed")
     return ({s: r[y] for s, r in a.iterrows()}, {s: frontier_at(table, r.parameters, s, y, family) for s, r in a.iterrows()})
+
+# %% ../nbs/15a_plan.ipynb #9b1d0e80
+CLAIMS = (   # (claim, a, b): a beats b; b = "frontier" is LoRA's frontier at a's parameter count
+    ("below LoRA's frontier: better than any LoRA of its size", "selora-lam1.1", "frontier"),
+    ("Fisher placement beats random placement of as many growths", "selora-lam1.1", "random-lam1.1"),
+    ("growing beats its final allocation trained static", "selora-lam1.1", "static-lam1.1"),
+    ("beats a uniform LoRA of equal size", "selora-lam1.1", "lora-matched-lam1.1"),
+    ("beats LoRA r=4 (Table 1)", "selora-lam1.1", "lora-r4"),
+    ("beats IncreLoRA at equal total rank", "selora-lam1.1", "increlora"),
+    ("beats DyLoRA (Table 1)", "selora-lam1.1", "dylora"),
+    ("beats AdaLoRA (Table 1)", "selora-lam1.1", "adalora"),
+    ("beats EVA's data-driven allocation", "selora-lam1.1", "eva"),
+    ("a lower λ is better: λ=1.1 beats λ=1.3 (Table 3)", "selora-lam1.1", "selora-lam1.3"),
+)
+
+def claim_verdicts(table:pd.DataFrame, claims=CLAIMS, y:str="final_val", lower_is_better:bool=True, min_seeds:int=5)->pd.DataFrame:
+    "One row per claim: its paired differences' mean, 95% interval, seeds where a is better, and the three-way verdict"
+    rows = []
+    for claim, a, b in claims:
+        if b == "frontier": va, vb = frontier_pairs(table, a, y)
+        else: va, vb = ({s: r[y] for s, r in table[table.arm == arm].set_index("seed").iterrows()} for arm in (a, b))
+        keep = [s for s in set(va) & set(vb) if np.isfinite(va[s]) and np.isfinite(vb[s])]
+        v = paired_verdict({s: va[s] for s in keep}, {s: vb[s] for s in keep}, lower_is_better=lower_is_better)
+        if v["n"] < min_seeds: v["verdict"] = f"pending ({v['n']} of {min_seeds} seeds)"
+        rows.append(dict(claim=claim, a=a, b=b, metric=y, n=v["n"], mean_diff=v["mean"], low=v["low"], high=v["high"],
+                         a_better=f"{v['a_better']}/{v['n']}", verdict=v["verdict"]))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/15a_plan.ipynb #fa5d2f92
+def plot_frontier(table:pd.DataFrame, y:str="final_val", ylabel:str|None=None, path:str|Path|None=None, ax=None):
+    "The quality–parameters frontier: y against trainable parameters per arm, LoRA and SeLoRA as lines"
+    import matplotlib.pyplot as plt
+    fig, ax = (None, ax) if ax is not None else plt.subplots(figsize=(6.5, 4))
+    g = table.groupby("arm").agg(x=("parameters", "mean"), y=(y, "mean"), lo=(y, "min"), hi=(y, "max"))
+    for fam, pat, st in (("LoRA r", r"lora-r\d+", "o-"), ("SeLoRA λ", r"selora-lam[\d.]+", "s-")):
+        f = g[g.index.str.fullmatch(pat)].sort_values("x")
+        ax.errorbar(f.x, f.y, yerr=[f.y - f.lo, f.hi - f.y], fmt=st, capsize=3, label=fam)
+        for n, r in f.iterrows(): ax.annotate(n.split("-")[-1].replace("lam", "λ"), (r.x, r.y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    rest = g[~g.index.str.fullmatch(r"lora-r\d+|selora-lam[\d.]+")]
+    ax.errorbar(rest.x, rest.y, yerr=[rest.y - rest.lo, rest.hi - rest.y], fmt="^", color="grey", capsize=3, label="controls, baselines")
+    for n, r in rest.iterrows(): ax.annotate(n, (r.x, r.y), fontsize=7, xytext=(3, -9), textcoords="offset points")
+    ax.set(xscale="log", xlabel="trainable parameters in use", ylabel=ylabel or y); ax.legend(fontsize=8)
+    if fig is not None:
+        fig.tight_layout()
+        if path is not None: fig.savefig(path, dpi=110)
+    return ax
 
 # %% ../nbs/15a_plan.ipynb #300cd414
 def growth_settled(run:str|Path, tail:float=0.25, tol:float=0.05)->dict:
