@@ -15,7 +15,7 @@ from .study import run_status, sweep, growth_curves, paired_verdict
 __all__ = ['DEPENDENT_ARMS', 'CLAIMS', 'StudyPlan', 'independent_arms', 'run_dir', 'run_params', 'final_val', 'tuning_state',
            'trainable_count', 'dependent_arms', 'next_runs', 'run_study', 'study_main', 'study_table', 'tuning_table',
            'budget_check', 'budget_orders_arms', 'frontier_at', 'frontier_pairs', 'claim_verdicts', 'plot_frontier',
-           'growth_settled', 'settled_verdict', 'memory_time', 'plot_memory']
+           'growth_settled', 'settled_verdict', 'memory_time', 'plot_memory', 'convergence_table', 'growth_table']
 
 # %% ../nbs/15a_plan.ipynb #41f4422f
 @dataclass
@@ -314,3 +314,25 @@ def plot_memory(curves:pd.DataFrame, path:str|Path|None=None, arms:tuple|None=No
     ax.set_xlabel("step"); ax.set_ylabel("peak memory (MB)"); ax.legend(fontsize=7); fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=110)
     return fig
+
+# %% ../nbs/15a_plan.ipynb #d2ce7012
+def convergence_table(table:pd.DataFrame)->pd.DataFrame:
+    "Per run: the learning rate at its last step over its peak, the validation loss's change over its last epoch, converged"
+    rows = []
+    for _, r in table.iterrows():
+        lr = pd.read_csv(Path(r.run)/"log.csv", usecols=["lr"]).lr
+        v = json.loads((Path(r.run)/"metrics.json").read_text())["val_losses"]
+        rows.append(dict(arm=r.arm, seed=r.seed, lr_end=float(lr.iloc[-1] / lr.max()),
+                         last_epoch=v[-1][1] / v[-2][1] - 1 if len(v) > 1 else float("nan")))
+    d = pd.DataFrame(rows, columns=["arm", "seed", "lr_end", "last_epoch"])
+    return d.assign(converged=(d.lr_end <= 0.01) | (d.last_epoch.abs() < 0.01))
+
+def growth_table(table:pd.DataFrame, tail:float=0.25, tol:float=0.05)->pd.DataFrame:
+    "Per growing arm: mean rank added, the share added in the last `tail` of steps, runs settled and §3.3's verdict"
+    rows = []
+    for arm, d in table[table.total_rank.notna()].groupby("arm"):
+        if not (Path(d.run.iloc[0])/"ranks.json").is_file() or not json.loads((Path(d.run.iloc[0])/"ranks.json").read_text()).get("history"): continue
+        g = [growth_settled(r, tail, tol) for r in d.run]
+        rows.append(dict(arm=arm, added=np.mean([x["added"] for x in g]), late_share=np.mean([x["share"] for x in g]))
+                    | settled_verdict(list(d.run), tail, tol))
+    return pd.DataFrame(rows, columns=["arm", "added", "late_share", "settled", "runs", "verdict"])
