@@ -176,7 +176,7 @@ def study_table(plan:StudyPlan, kind:str="verdict")->pd.DataFrame:
                          fd_phantom=m.get("fd_phantom"), faithfulness=m.get("faithfulness_auroc"), run=str(run)))
     cols = ["arm", "seed", "lr", "final_val", "best_val", "parameters", "total_rank", "steps", "seconds", "fd_phantom",
             "faithfulness", "run"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=cols).astype({c: float for c in ("fd_phantom", "faithfulness", "seconds")})  # None: NaN
 
 # %% ../nbs/15a_plan.ipynb #cd005517
 def tuning_table(plan:StudyPlan, kind:str="tune")->pd.DataFrame:
