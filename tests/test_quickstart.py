@@ -14,7 +14,10 @@ def test_quickstart_cli(tmp_path):
         assert (out/f).exists(), f
         assert str(out/f) in r.stdout                       # it prints where the results are
     m = json.loads((out/"metrics.json").read_text())
-    assert m["steps"] == 6 and json.loads((out/"config.json").read_text())["base_model"] == "embedded"
+    cfg = json.loads((out/"config.json").read_text())
+    assert m["steps"] == 6 and cfg["base_model"] == "embedded"
+    from selora.study import QUICKSTART_LR                 # one run of the study: its tuned rate, decaying to zero
+    assert (cfg["lr"], cfg["lr_scheduler"], cfg["threshold"]) == (QUICKSTART_LR, "cosine", 1.1)
     assert all(m[k] is not None for k in ("fd_phantom", "faithfulness_auroc", "in_domain_rate"))   # the offline metrics are computed
     assert m["fid_2048"] is None and "Inception" in m["skipped"]["fid_2048"]    # FID is skipped offline, with its reason
     assert len(list((out/"eval_best_test"/"images").glob("*.png"))) == 12
