@@ -273,7 +273,7 @@ def _prdc_summary(s:dict, cols=None)->dict:
                 coverage=float(s["coverage_hits"][:, c].any(1).double().mean()))
 
 # %% ../nbs/13_eval.ipynb #358acc67
-def ms_ssim_pairs(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
+def ms_ssim_pairs(x:torch.Tensor, y:torch.Tensor, batch:int=32)->torch.Tensor:
     "MS-SSIM of each pair (x[i], y[i]) of N×C×H×W uint8 images, on as many of the five scales as the size allows"
     from torchmetrics.functional.image import multiscale_structural_similarity_index_measure as msssim
     betas = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -281,7 +281,12 @@ def ms_ssim_pairs(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
     n = max(1, min(5, int(math.log2(min(x.shape[-2:]) / (k - 1))) + 1))   # each scale must stay wider than the kernel
     while n > 1 and min(x.shape[-2:]) <= (k - 1) * 2 ** (n - 1): n -= 1
     b = tuple(v / sum(betas[:n]) for v in betas[:n])
-    return msssim(x.double() / 255, y.double() / 255, kernel_size=k, betas=b, data_range=1.0, reduction="none")
+    if all(bool((t[:, c] == t[:, 0]).all()) for t in (x, y) for c in range(1, t.shape[1])):
+        x, y = x[:, :1], y[:, :1]          # grey in 3 channels: one channel gives the same mean, at a third of the cost
+    # float32 (10× faster than float64 on a CPU), in batches: torch's grouped convolution unfolds each image 121 times
+    out = [msssim(x[i:i + batch].float() / 255, y[i:i + batch].float() / 255, kernel_size=k, betas=b, data_range=1.0,
+                  reduction="none") for i in range(0, len(x), batch)]
+    return torch.cat(out).double() if out else torch.zeros(0, dtype=torch.float64)
 
 # %% ../nbs/13_eval.ipynb #95030095
 def hf_features(
