@@ -70,6 +70,8 @@ def final_val(run:str|Path)->float|None:
 def tuning_state(plan:StudyPlan, arm:str, method:str, kind:str="tune")->dict:
     "{'grid': rates, 'todo': [(lr, seed)] not done, 'means': {lr: mean final val}, 'lr': the chosen rate or None}"
     center = MATCHED_LR.get(method, MATCHED_LR["lora"])
+    if arm in DEPENDENT_ARMS:          # an arm made from the reference's allocation starts at the reference's rate
+        center = tuning_state(plan, plan.reference, independent_arms()[plan.reference]["method"], kind)["lr"] or center
     grid = sorted(center * f for f in plan.lr_factors)
     for _ in range(plan.max_extend + 1):
         vals = {lr: [final_val(run_dir(plan, kind, arm, s, lr)) for s in plan.tuning_seeds] for lr in grid}
