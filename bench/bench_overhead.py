@@ -2,8 +2,8 @@
 
 The paper puts SeLoRA's time at about (1 + 1/t) times LoRA's. Measured here in one process, configurations
 interleaved rep by rep with a rotating order, minimum over reps (bench_core.py's method), on the embedded base (64 px,
-batch 8, U-Net and text encoder adapted) with the final ranks of a SeLoRA run of the study (default: the 3,200-step
-study's λ = 1.1, seed 0, kept in study/):
+batch 8, U-Net and text encoder adapted) with the final ranks of a SeLoRA run of the study (default: the decisive
+study's λ = 1.1 verdict run, seed 0, 800 steps, kept in study/s31):
   lora_r4         LoRA r = 4 in every layer (the paper's baseline)
   lora_final      LoRA with SeLoRA's final rank in each layer (`rank_pattern`): the same parameters as SeLoRA at the end
   selora          SeLoRA grown to those ranks, a plain step
@@ -19,7 +19,7 @@ import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 import torch
 
-RUN = "study/matched_3200/phantom_iu/selora-lam1.1/seed0"   # a kept SeLoRA run: its ranks.json and config.json
+RUN = "study/s31/verdict/selora-lam1.1/seed0"   # a kept SeLoRA run of the decisive study: its ranks.json and config.json
 KINDS = ("lora_r4", "lora_final", "selora", "selora_probed")
 
 def final_ranks(a)->tuple[dict, float, int]:
