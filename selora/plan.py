@@ -31,7 +31,9 @@ class StudyPlan:
     max_extend:int = 2                    # how often the grid may grow by 2× past a winning edge
     budget_check:tuple = ("lora-r4", "selora-lam1.1", "random-lam1.1")   # arms tuned at check_steps too
     reference:str = "selora-lam1.1"       # the arm whose allocation the dependent arms take
-    first:tuple = ("selora-lam1.1", "lora-r1", "random-lam1.1")   # verdict runs done first (the dependent arms wait on two)
+    first:tuple = ("selora-lam1.1", "lora-r1", "random-lam1.1", "static-lam1.1", "lora-matched-lam1.1", "increlora",
+                   "lora-r4", "lora-r2", "lora-r8", "lora-r16", "selora-lam1.3", "dylora", "adalora", "eva")
+                                          # verdict runs in this order (the dependent arms wait on the first two), then the rest
     n_per_prompt:int = 4                  # a verdict run's evaluation images per test prompt
     params:dict = field(default_factory=lambda: dict(   # every run's notebook parameters besides the arm's
         protocol="matched", lr_scheduler="cosine", dataset="phantom_iu", base_model="embedded", epochs=1000,
