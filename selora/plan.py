@@ -218,17 +218,19 @@ def budget_orders_arms(bc:pd.DataFrame)->dict:
 
 
 # %% ../nbs/15a_plan.ipynb #6a54dd12
-def frontier_at(table:pd.DataFrame, params:float, seed:int, y:str="final_val", family:str="lora-r")->float:
+def frontier_at(table:pd.DataFrame, params:float, seed:int, y:str="final_val", family:str="lora-r", lower_is_better:bool=True)->float:
     "The best y of the family (LoRA r ∈ ...) at ≤ params parameters for one seed, log-linearly interpolated (NaN outside)"
     f = table[table.arm.str.fullmatch(rf"{re.escape(family)}\d+") & (table.seed == seed)].sort_values("parameters")
     if len(f) < 2: return float("nan")
-    env = np.minimum.accumulate(f[y].to_numpy(float))             # the lower envelope: best at this size or smaller
+    best = np.minimum if lower_is_better else np.maximum          # the envelope: the best at this size or smaller
+    env = best.accumulate(f[y].to_numpy(float))
     return float(np.interp(np.log(params), np.log(f.parameters.to_numpy(float)), env, left=np.nan, right=np.nan))
 
-def frontier_pairs(table:pd.DataFrame, arm:str, y:str="final_val", family:str="lora-r")->tuple[dict, dict]:
+def frontier_pairs(table:pd.DataFrame, arm:str, y:str="final_val", family:str="lora-r", lower_is_better:bool=True)->tuple[dict, dict]:
     "({seed: the arm's y}, {seed: the family's frontier at the arm's size}), for paired_verdict"
     a = table[table.arm == arm].set_index("seed")
-    return ({s: r[y] for s, r in a.iterrows()}, {s: frontier_at(table, r.parameters, s, y, family) for s, r in a.iterrows()})
+    return ({s: r[y] for s, r in a.iterrows()},
+            {s: frontier_at(table, r.parameters, s, y, family, lower_is_better) for s, r in a.iterrows()})
 
 # %% ../nbs/15a_plan.ipynb #9b1d0e80
 CLAIMS = (   # (claim, a, b): a beats b; b = "frontier" is LoRA's frontier at a's parameter count
@@ -248,7 +250,7 @@ def claim_verdicts(table:pd.DataFrame, claims=CLAIMS, y:str="final_val", lower_i
     "One row per claim: its paired differences' mean, 95% interval, seeds where a is better, and the three-way verdict"
     rows = []
     for claim, a, b in claims:
-        if b == "frontier": va, vb = frontier_pairs(table, a, y)
+        if b == "frontier": va, vb = frontier_pairs(table, a, y, lower_is_better=lower_is_better)
         else: va, vb = ({s: r[y] for s, r in table[table.arm == arm].set_index("seed").iterrows()} for arm in (a, b))
         keep = [s for s in set(va) & set(vb) if np.isfinite(va[s]) and np.isfinite(vb[s])]
         v = paired_verdict({s: va[s] for s in keep}, {s: vb[s] for s in keep}, lower_is_better=lower_is_better)
