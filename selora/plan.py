@@ -228,9 +228,10 @@ def frontier_at(table:pd.DataFrame, params:float, seed:int, y:str="final_val", f
 
 def frontier_pairs(table:pd.DataFrame, arm:str, y:str="final_val", family:str="lora-r", lower_is_better:bool=True)->tuple[dict, dict]:
     "({seed: the arm's y}, {seed: the family's frontier at the arm's size}), for paired_verdict"
-    a = table[table.arm == arm].set_index("seed")
-    return ({s: r[y] for s, r in a.iterrows()},
-            {s: frontier_at(table, r.parameters, s, y, family, lower_is_better) for s, r in a.iterrows()})
+    return (_by_seed(table, arm, y), {s: frontier_at(table, n, s, y, family, lower_is_better)
+                                      for s, n in _by_seed(table, arm, "parameters").items()})
+
+def _by_seed(table:pd.DataFrame, arm:str, y:str)->dict: return table[table.arm == arm].set_index("seed")[y].to_dict()
 
 # %% ../nbs/15a_plan.ipynb #9b1d0e80
 CLAIMS = (   # (claim, a, b): a beats b; b = "frontier" is LoRA's frontier at a's parameter count
@@ -251,7 +252,7 @@ def claim_verdicts(table:pd.DataFrame, claims=CLAIMS, y:str="final_val", lower_i
     rows = []
     for claim, a, b in claims:
         if b == "frontier": va, vb = frontier_pairs(table, a, y, lower_is_better=lower_is_better)
-        else: va, vb = ({s: r[y] for s, r in table[table.arm == arm].set_index("seed").iterrows()} for arm in (a, b))
+        else: va, vb = _by_seed(table, a, y), _by_seed(table, b, y)
         keep = [s for s in set(va) & set(vb) if np.isfinite(va[s]) and np.isfinite(vb[s])]
         v = paired_verdict({s: va[s] for s in keep}, {s: vb[s] for s in keep}, lower_is_better=lower_is_better)
         if v["n"] < min_seeds: v["verdict"] = f"pending ({v['n']} of {min_seeds} seeds)"
@@ -290,10 +291,12 @@ def growth_settled(run:str|Path, tail:float=0.25, tol:float=0.05)->dict:
     return dict(added=added, late=late, share=share, settled=share <= tol)
 
 def settled_verdict(runs:list, tail:float=0.25, tol:float=0.05)->dict:
-    "§3.3's claim over seeds: supported if ≥ 80% of the runs settle, contradicted if ≤ 20%, else inconclusive"
-    n = sum(growth_settled(r, tail, tol)["settled"] for r in runs)
+    "§3.3's claim over seeds (supported if ≥ 80% of the runs settle, contradicted if ≤ 20%, else inconclusive), with the runs' mean rank added and late share"
+    g = [growth_settled(r, tail, tol) for r in runs]
+    n, mean = sum(x["settled"] for x in g), lambda k: float(np.mean([x[k] for x in g])) if g else float("nan")
     f = n / len(runs) if runs else float("nan")
-    return dict(settled=n, runs=len(runs), verdict="supported" if f >= 0.8 else "contradicted" if f <= 0.2 else "inconclusive")
+    return dict(added=mean("added"), late_share=mean("share"), settled=n, runs=len(runs),
+                verdict="supported" if f >= 0.8 else "contradicted" if f <= 0.2 else "inconclusive")
 
 # %% ../nbs/15a_plan.ipynb #62eb65e9
 def memory_time(plan:StudyPlan, kind:str="verdict", every:int=40, reference:str="lora-r4")->tuple[pd.DataFrame, pd.DataFrame]:
@@ -335,10 +338,6 @@ def convergence_table(table:pd.DataFrame)->pd.DataFrame:
 
 def growth_table(table:pd.DataFrame, tail:float=0.25, tol:float=0.05)->pd.DataFrame:
     "Per growing arm: mean rank added, the share added in the last `tail` of steps, runs settled and §3.3's verdict"
-    rows = []
-    for arm, d in table[table.total_rank.notna()].groupby("arm"):
-        if not (Path(d.run.iloc[0])/"ranks.json").is_file() or not json.loads((Path(d.run.iloc[0])/"ranks.json").read_text()).get("history"): continue
-        g = [growth_settled(r, tail, tol) for r in d.run]
-        rows.append(dict(arm=arm, added=np.mean([x["added"] for x in g]), late_share=np.mean([x["share"] for x in g]))
-                    | settled_verdict(list(d.run), tail, tol))
+    def grows(run): p = Path(run)/"ranks.json"; return p.is_file() and bool(json.loads(p.read_text()).get("history"))
+    rows = [dict(arm=arm) | settled_verdict(list(d.run), tail, tol) for arm, d in table.groupby("arm") if grows(d.run.iloc[0])]
     return pd.DataFrame(rows, columns=["arm", "added", "late_share", "settled", "runs", "verdict"])
