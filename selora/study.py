@@ -457,9 +457,10 @@ def quickstart(
     out = Path(out_dir)
     m = json.loads((out/"metrics.json").read_text()) if (out/"metrics.json").exists() else {}
     if "steps" not in m:
+        study = dict(lr=QUICKSTART_LR, lr_scheduler="cosine") if protocol == "matched" else {}   # the study's run
         train(dict(method="selora", dataset="phantom_iu", base_model="embedded", seed=seed, threshold=threshold,
-                   interval=interval, max_steps=steps, lr=QUICKSTART_LR if lr is None and protocol == "matched" else lr,
-                   lr_scheduler="cosine", protocol=protocol, out_dir=str(out)), progress=progress)
+                   interval=interval, max_steps=steps, protocol=protocol, out_dir=str(out))
+              | study | ({} if lr is None else dict(lr=lr)), progress=progress)
     m = evaluate(out, max_items=eval_items, num_inference_steps=eval_steps, guidance_scale=guidance_scale,
                  clip_model=clip_model, progress=progress)
     plot_rank_heatmaps(out, out/"rank_heatmap.png", title=f"SeLoRA λ={threshold}, {m['steps']} steps")
