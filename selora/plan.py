@@ -261,19 +261,23 @@ def claim_verdicts(table:pd.DataFrame, claims=CLAIMS, y:str="final_val", lower_i
     return pd.DataFrame(rows)
 
 # %% ../nbs/15a_plan.ipynb #fa5d2f92
-def plot_frontier(table:pd.DataFrame, y:str="final_val", ylabel:str|None=None, path:str|Path|None=None, ax=None):
-    "The quality–parameters frontier: y against trainable parameters per arm, LoRA and SeLoRA as lines"
-    import matplotlib.pyplot as plt
-    fig, ax = (None, ax) if ax is not None else plt.subplots(figsize=(6.5, 4))
+def plot_frontier(table:pd.DataFrame, y:str="final_val", ylabel:str|None=None, path:str|Path|None=None, ax=None, legend:bool=True):
+    "The quality–parameters frontier: y against trainable parameters per arm, LoRA and SeLoRA as lines, every other arm its own marker"
+    import matplotlib.pyplot as plt, matplotlib.ticker as mt
+    fig, ax = (None, ax) if ax is not None else plt.subplots(figsize=(7.5, 4))
     g = table.groupby("arm").agg(x=("parameters", "mean"), y=(y, "mean"), lo=(y, "min"), hi=(y, "max"))
+    bars = lambda f: [f.y - f.lo, f.hi - f.y]
     for fam, pat, st in (("LoRA r", r"lora-r\d+", "o-"), ("SeLoRA λ", r"selora-lam[\d.]+", "s-")):
         f = g[g.index.str.fullmatch(pat)].sort_values("x")
-        ax.errorbar(f.x, f.y, yerr=[f.y - f.lo, f.hi - f.y], fmt=st, capsize=3, label=fam)
+        ax.errorbar(f.x, f.y, yerr=bars(f), fmt=st, capsize=3, label=fam)
         for n, r in f.iterrows(): ax.annotate(n.split("-")[-1].replace("lam", "λ"), (r.x, r.y), fontsize=7, xytext=(3, 3), textcoords="offset points")
     rest = g[~g.index.str.fullmatch(r"lora-r\d+|selora-lam[\d.]+")]
-    ax.errorbar(rest.x, rest.y, yerr=[rest.y - rest.lo, rest.hi - rest.y], fmt="^", color="grey", capsize=3, label="controls, baselines")
-    for n, r in rest.iterrows(): ax.annotate(n, (r.x, r.y), fontsize=7, xytext=(3, -9), textcoords="offset points")
-    ax.set(xscale="log", xlabel="trainable parameters in use", ylabel=ylabel or y); ax.legend(fontsize=8)
+    for k, (n, r) in enumerate(rest.iterrows()):      # a legend entry each: labels beside clustered points would overlap
+        ax.errorbar([r.x], [r.y], yerr=[[r.y - r.lo], [r.hi - r.y]], fmt="^vDPX*hp<>"[k % 10], color=f"C{k % 8 + 2}", capsize=2, alpha=0.85, label=n)
+    ax.set(xscale="log", xlabel="trainable parameters in use", ylabel=ylabel or y)
+    ax.xaxis.set_major_locator(mt.LogLocator(subs=(1, 2, 5)))
+    ax.xaxis.set_major_formatter(mt.FuncFormatter(lambda v, _: f"{v / 1e3:g}k")); ax.xaxis.set_minor_formatter(mt.NullFormatter())
+    if legend: ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     if fig is not None:
         fig.tight_layout()
         if path is not None: fig.savefig(path, dpi=110)
