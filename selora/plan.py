@@ -28,7 +28,7 @@ class StudyPlan:
     seeds:tuple = (0, 1, 2, 3, 4)         # verdict seeds
     tuning_seeds:tuple = (100, 101)       # learning rates are chosen on these, never on verdict seeds
     lr_factors:tuple = (0.5, 1.0, 2.0)    # the first grid, around the method's MATCHED_LR: 2× steps
-    max_extend:int = 2                    # how often the grid may grow by 2× past a winning edge
+    max_extend:int = 4                    # how often the grid may grow by 2× past a winning edge (2 left LoRA r≤2 at an edge)
     budget_check:tuple = ("lora-r4", "selora-lam1.1", "random-lam1.1")   # arms tuned at check_steps too
     reference:str = "selora-lam1.1"       # the arm whose allocation the dependent arms take
     first:tuple = ("selora-lam1.1", "lora-r1", "random-lam1.1", "static-lam1.1", "lora-matched-lam1.1", "increlora",
