@@ -330,14 +330,16 @@ def plot_memory(curves:pd.DataFrame, path:str|Path|None=None, arms:tuple|None=No
 
 # %% ../nbs/15a_plan.ipynb #d2ce7012
 def convergence_table(table:pd.DataFrame)->pd.DataFrame:
-    "Per run: the learning rate at its last step over its peak, the validation loss's change over its last epoch, converged"
+    "Per run: the learning rate at its last step over its peak, the validation loss's change over its last epoch, converged, and the training loss's worst spike"
     rows = []
     for _, r in table.iterrows():
-        lr = pd.read_csv(Path(r.run)/"log.csv", usecols=["lr"]).lr
+        log = pd.read_csv(Path(r.run)/"log.csv", usecols=["lr", "loss"])
+        m = log.loss.rolling(25).mean().dropna()       # the largest rise of a 25-step mean above its lowest so far
         v = json.loads((Path(r.run)/"metrics.json").read_text())["val_losses"]
-        rows.append(dict(arm=r.arm, seed=r.seed, lr_end=float(lr.iloc[-1] / lr.max()),
-                         last_epoch=v[-1][1] / v[-2][1] - 1 if len(v) > 1 else float("nan")))
-    d = pd.DataFrame(rows, columns=["arm", "seed", "lr_end", "last_epoch"])
+        rows.append(dict(arm=r.arm, seed=r.seed, lr_end=float(log.lr.iloc[-1] / log.lr.max()),
+                         last_epoch=v[-1][1] / v[-2][1] - 1 if len(v) > 1 else float("nan"),
+                         loss_spike=float((m / m.cummin()).max()) if len(m) else float("nan")))
+    d = pd.DataFrame(rows, columns=["arm", "seed", "lr_end", "last_epoch", "loss_spike"])
     return d.assign(converged=(d.lr_end <= 0.01) | (d.last_epoch.abs() < 0.01))
 
 def growth_table(table:pd.DataFrame, tail:float=0.25, tol:float=0.05)->pd.DataFrame:
