@@ -329,8 +329,8 @@ def plot_memory(curves:pd.DataFrame, path:str|Path|None=None, arms:tuple|None=No
     return fig
 
 # %% ../nbs/15a_plan.ipynb #d2ce7012
-def convergence_table(table:pd.DataFrame)->pd.DataFrame:
-    "Per run: the learning rate at its last step over its peak, the validation loss's change over its last epoch, converged, and the training loss's worst spike"
+def convergence_table(table:pd.DataFrame, spike:float=3.0)->pd.DataFrame:
+    "Per run: the learning rate at its last step over its peak, the validation loss's change over its last epoch, converged; the training loss's worst spike, diverged if above `spike`"
     rows = []
     for _, r in table.iterrows():
         log = pd.read_csv(Path(r.run)/"log.csv", usecols=["lr", "loss"])
@@ -340,7 +340,7 @@ def convergence_table(table:pd.DataFrame)->pd.DataFrame:
                          last_epoch=v[-1][1] / v[-2][1] - 1 if len(v) > 1 else float("nan"),
                          loss_spike=float((m / m.cummin()).max()) if len(m) else float("nan")))
     d = pd.DataFrame(rows, columns=["arm", "seed", "lr_end", "last_epoch", "loss_spike"])
-    return d.assign(converged=(d.lr_end <= 0.01) | (d.last_epoch.abs() < 0.01))
+    return d.assign(converged=(d.lr_end <= 0.01) | (d.last_epoch.abs() < 0.01), diverged=d.loss_spike > spike)
 
 def growth_table(table:pd.DataFrame, tail:float=0.25, tol:float=0.05)->pd.DataFrame:
     "Per growing arm: mean rank added, the share added in the last `tail` of steps, runs settled and §3.3's verdict"
