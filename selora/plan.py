@@ -272,8 +272,9 @@ def plot_frontier(table:pd.DataFrame, y:str="final_val", ylabel:str|None=None, p
         ax.errorbar(f.x, f.y, yerr=bars(f), fmt=st, capsize=3, label=fam)
         for n, r in f.iterrows(): ax.annotate(n.split("-")[-1].replace("lam", "λ"), (r.x, r.y), fontsize=7, xytext=(3, 3), textcoords="offset points")
     rest = g[~g.index.str.fullmatch(r"lora-r\d+|selora-lam[\d.]+")]
-    for k, (n, r) in enumerate(rest.iterrows()):      # a legend entry each: labels beside clustered points would overlap
-        ax.errorbar([r.x], [r.y], yerr=[[r.y - r.lo], [r.hi - r.y]], fmt="^vDPX*hp<>"[k % 10], color=f"C{k % 8 + 2}", capsize=2, alpha=0.85, label=n)
+    for k, n in enumerate(rest.index):                # a legend entry each: labels beside clustered points would overlap
+        f = rest.loc[[n]]
+        ax.errorbar(f.x, f.y, yerr=bars(f), fmt="^vDPX*hp<>"[k % 10], color=f"C{k % 8 + 2}", capsize=2, alpha=0.85, label=n)
     ax.set(xscale="log", xlabel="trainable parameters in use", ylabel=ylabel or y)
     ax.xaxis.set_major_locator(mt.LogLocator(subs=(1, 2, 5)))
     ax.xaxis.set_major_formatter(mt.FuncFormatter(lambda v, _: f"{v / 1e3:g}k")); ax.xaxis.set_minor_formatter(mt.NullFormatter())
